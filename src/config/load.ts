@@ -1,0 +1,102 @@
+/**
+ * Loading the config file: YAML, `${ENV}` expansion in string values, schema validation, token files.
+ * Every problem is reported with the path of the bad key, e.g. `clusters[1].url: must be an http:// ...`.
+ */
+import { readFile } from 'node:fs/promises'
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { configSchema, type Config } from './schema.js'
+
+/** A config file that cannot be used; `problems` are `path: message` lines. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly problems: string[]
+  constructor (file: string, problems: string[]) {
+    super(`invalid config ${file}:\n  ${problems.join('\n  ')}`)
+    this.problems = problems
+  }
+}
+
+/** `clusters[1].tls.ca_file` from `['clusters', 1, 'tls', 'ca_file']`. */
+export function formatPath (path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`
+  return out === '' ? '(top level)' : out
+}
+
+function issueLines (error: z.ZodError): string[] {
+  return error.issues.flatMap(issue => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map(k => `${formatPath([...issue.path, k])}: unknown key`)
+    // A bad record key: the key's own schema has the useful message.
+    if (issue.code === 'invalid_key') return issue.issues.map(inner => `${formatPath(issue.path)}: ${inner.message}`)
+    return [`${formatPath(issue.path)}: ${issue.message}`]
+  })
+}
+
+const ENV_REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
+
+/** Expand `${VAR}` in every string value (not in keys); `$$` stands for a literal `$`. */
+function expandEnv (value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (whole, name: string | undefined) => {
+      if (name === undefined) return '$'
+      const v = env[name]
+      if (v === undefined) {
+        problems.push(`${formatPath(path)}: environment variable ${name} is not set`)
+        return whole
+      }
+      return v
+    })
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], env, problems))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, [...path, k], env, problems)]))
+  }
+  return value
+}
+
+/** Parse and validate config text. Token files are read here too, so a missing one is a load error. */
+export async function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true })
+  if (doc.errors.length > 0) {
+    throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? e.message}`))
+  }
+  const problems: string[] = []
+  const raw = expandEnv(doc.toJS() ?? {}, [], env, problems)
+  if (problems.length > 0) throw new ConfigError(file, problems)
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error))
+  const config = parsed.data
+  await Promise.all(config.clusters.map(async (cluster, i) => {
+    if (cluster.token_file === undefined) return
+    try {
+      const token = (await readFile(cluster.token_file, 'utf8')).trim()
+      if (token === '') problems.push(`clusters[${i}].token_file: file ${cluster.token_file} is empty`)
+      cluster.token = token
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+      problems.push(`clusters[${i}].token_file: cannot read ${cluster.token_file} (${code})`)
+    }
+  }))
+  if (problems.length > 0) throw new ConfigError(file, problems)
+  return deepFreeze(config)
+}
+
+/** Read, parse and validate a config file. Throws {@link ConfigError}. */
+export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
+  }
+  return parseConfig(text, file, env)
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

@@ -1,0 +1,64 @@
+/**
+ * The config file's schema. Defaults live here and nowhere else; unknown keys are errors.
+ * Cluster entries are validated by the schema of their source (see `src/sources/registry.ts`).
+ */
+import { z } from 'zod'
+import { clusterSchema, type ClusterConfig } from '../sources/registry.js'
+import { duration } from './common.js'
+
+const MIB = 1024 * 1024
+
+/** `global:` - defaults for every cluster. */
+export const globalSchema = z.strictObject({
+  interval: duration.default(5 * 60_000),
+  timeout: duration.default(30_000),
+  concurrency: z.int().min(1).max(4096).default(16),
+  stale_after: duration.default(15 * 60_000),
+  max_response_bytes: z.int().positive().default(4 * MIB),
+})
+export type GlobalConfig = z.output<typeof globalSchema>
+
+/** The whole file. */
+export const configSchema = z.strictObject({
+  global: globalSchema.default(() => globalSchema.parse({})),
+  clusters: z.array(clusterSchema).default([]),
+}).superRefine((config, ctx) => {
+  const seen = new Map<string, number>()
+  config.clusters.forEach((cluster, i) => {
+    const first = seen.get(cluster.name)
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${cluster.name}" (also clusters[${first}])` })
+    } else {
+      seen.set(cluster.name, i)
+    }
+    if (cluster.token !== undefined && cluster.token_file !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clusters', i, 'token'], message: 'set at most one of token and token_file' })
+    }
+  })
+})
+export type Config = z.output<typeof configSchema>
+
+/** A cluster's settings with the global defaults applied. */
+export interface EffectiveSettings {
+  intervalMs: number
+  timeoutMs: number
+  staleAfterMs: number
+  maxResponseBytes: number
+}
+
+/** Apply the `global:` defaults to one cluster. */
+export function effectiveSettings (cluster: ClusterConfig, global: GlobalConfig): EffectiveSettings {
+  return {
+    intervalMs: cluster.interval ?? global.interval,
+    timeoutMs: cluster.timeout ?? global.timeout,
+    staleAfterMs: cluster.stale_after ?? global.stale_after,
+    maxResponseBytes: cluster.max_response_bytes ?? global.max_response_bytes,
+  }
+}
+
+/** The union, over all clusters, of their static label names, sorted. */
+export function staticLabelNames (config: Config): string[] {
+  const names = new Set<string>()
+  for (const c of config.clusters) for (const k of Object.keys(c.labels)) names.add(k)
+  return [...names].sort()
+}

@@ -1,0 +1,117 @@
+/**
+ * The running exporter: loads the config, starts the poller, keeps the exposition fresh, serves HTTP.
+ * Used by `main.ts`, the demo and the tests.
+ */
+import type { Logger } from 'pino'
+import { ConfigError, loadConfig } from './config/load.js'
+import { staticLabelNames, type Config } from './config/schema.js'
+import { ClusterMetrics, ProcessMetrics } from './metrics/exposition.js'
+import { Poller } from './poller.js'
+import { buildApp, type App } from './server/app.js'
+import { Store } from './store.js'
+import { VERSION } from './version.js'
+
+/** How to start the exporter. */
+export interface ExporterOptions {
+  configFile: string
+  /** Host and port to listen on; port 0 picks a free one. */
+  host: string
+  port: number
+  logger: Logger
+  enableLifecycle?: boolean
+  env?: NodeJS.ProcessEnv
+  /** How often stale data is looked for, in ms (default 1000). */
+  staleCheckMs?: number
+}
+
+/** A started exporter. */
+export interface Exporter {
+  readonly app: App
+  readonly store: Store
+  readonly poller: Poller
+  readonly clusterMetrics: ClusterMetrics
+  /** Base URL it listens on, e.g. `http://127.0.0.1:9847`. */
+  readonly url: string
+  /** The config in use. */
+  config (): Config
+  /** Reload the config file; resolves to the problem when the new config was refused (the old one stays). */
+  reload (): Promise<string | undefined>
+  /** Stop polling, abort polls in flight, close the server. */
+  close (): Promise<void>
+}
+
+/** Load the config and start everything. Throws {@link ConfigError} when the initial config is invalid. */
+export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
+  const log = opts.logger
+  const env = opts.env ?? process.env
+  let config = await loadConfig(opts.configFile, env)
+  const store = new Store()
+  const clusterMetrics = new ClusterMetrics(store)
+  const processMetrics = new ProcessMetrics(VERSION)
+  const poller = new Poller({ store, log })
+
+  const applyConfig = (next: Config): void => {
+    clusterMetrics.setStaticLabels(staticLabelNames(next))
+    poller.apply(next)
+    config = next
+    processMetrics.reloadSuccessful.set(1)
+    processMetrics.reloadTimestamp.set(Date.now() / 1000)
+  }
+  applyConfig(config)
+
+  let reloading: Promise<string | undefined> | undefined
+  const reload = (): Promise<string | undefined> => {
+    reloading ??= (async () => {
+      try {
+        applyConfig(await loadConfig(opts.configFile, env))
+        log.info({ clusters: config.clusters.length }, 'config reloaded')
+        return undefined
+      } catch (err) {
+        processMetrics.reloadSuccessful.set(0)
+        const problem = err instanceof ConfigError ? err.problems.join('\n') : String(err)
+        log.error({ problems: err instanceof ConfigError ? err.problems : [problem] }, 'config reload failed; keeping the previous config')
+        return problem
+      } finally {
+        reloading = undefined
+      }
+    })()
+    return reloading
+  }
+
+  // Keep the cached exposition fresh off the scrape path: re-render shortly after changes (coalesced).
+  let renderTimer: NodeJS.Timeout | undefined
+  const unsubscribe = store.onChange(() => {
+    renderTimer ??= setTimeout(() => {
+      renderTimer = undefined
+      clusterMetrics.refresh().catch((err: unknown) => log.error({ err }, 'rendering metrics failed'))
+    }, 50).unref()
+  })
+  const staleTimer = setInterval(() => store.expireStale(Date.now()), opts.staleCheckMs ?? 1000).unref()
+
+  const app = buildApp({
+    store, clusterMetrics, processMetrics, logger: log, version: VERSION,
+    ready: () => store.allPolled(),
+    reload,
+    enableLifecycle: opts.enableLifecycle ?? false,
+  })
+  await app.listen({ host: opts.host, port: opts.port })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port
+  const host = opts.host === '' || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  poller.start()
+  log.info({ url, clusters: config.clusters.length, version: VERSION }, 'license-exporter started')
+
+  return {
+    app, store, poller, clusterMetrics, url,
+    config: () => config,
+    reload,
+    async close () {
+      unsubscribe()
+      clearTimeout(renderTimer)
+      clearInterval(staleTimer)
+      await poller.stop()
+      await app.close()
+    },
+  }
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * Command line: flags, config check, start, signals. Flags follow Prometheus exporters:
+ * `--config.file`, `--web.listen-address`, `--log.level`, `--check-config`, `--web.enable-lifecycle`.
+ */
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+import { ConfigError, loadConfig } from './config/load.js'
+import { startExporter } from './exporter.js'
+import { LOG_LEVELS, createLogger } from './logger.js'
+import { VERSION } from './version.js'
+
+/** Default `--config.file` (also the Docker image's config path). */
+export const DEFAULT_CONFIG_FILE = '/etc/license-exporter/config.yaml'
+/** Default `--web.listen-address`. */
+export const DEFAULT_LISTEN = ':9847'
+
+const USAGE = `usage: license-exporter [flags]
+
+  --config.file=PATH           config file (default ${DEFAULT_CONFIG_FILE})
+  --web.listen-address=ADDR    host:port to serve on (default ${DEFAULT_LISTEN}; ":PORT" = all interfaces)
+  --web.enable-lifecycle       serve POST /-/reload
+  --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
+  --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
+  --version                    print the version and exit
+  --help                       this text
+`
+
+/** Split `host:port`, `:port` or `[v6]:port`. */
+export function parseListenAddress (text: string): { host: string, port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text)
+  if (m === null) return undefined
+  const port = Number(m[3])
+  if (port > 65535) return undefined
+  return { host: m[1] ?? (m[2] === '' || m[2] === undefined ? '0.0.0.0' : m[2]), port }
+}
+
+/** Run the command line; resolves to an exit code, or never for a running server. */
+export async function main (argv: string[]): Promise<number | undefined> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        'config.file': { type: 'string', default: DEFAULT_CONFIG_FILE },
+        'web.listen-address': { type: 'string', default: DEFAULT_LISTEN },
+        'web.enable-lifecycle': { type: 'boolean', default: false },
+        'log.level': { type: 'string', default: 'info' },
+        'check-config': { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) { process.stdout.write(USAGE); return 0 }
+  if (values.version) { process.stdout.write(`license-exporter ${VERSION} (node ${process.version})\n`); return 0 }
+  const configFile = values['config.file']
+  if (values['check-config']) {
+    try {
+      const config = await loadConfig(configFile)
+      process.stdout.write(`config ${configFile} is valid: ${config.clusters.length} cluster(s)\n`)
+      return 0
+    } catch (err) {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+      return 1
+    }
+  }
+  const level = values['log.level']
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    process.stderr.write(`--log.level must be one of ${LOG_LEVELS.join(', ')}\n`)
+    return 2
+  }
+  const listen = parseListenAddress(values['web.listen-address'])
+  if (listen === undefined) {
+    process.stderr.write(`--web.listen-address: expected host:port, got "${values['web.listen-address']}"\n`)
+    return 2
+  }
+  const logger = createLogger(level)
+  let exporter
+  try {
+    exporter = await startExporter({ configFile, ...listen, logger, enableLifecycle: values['web.enable-lifecycle'] })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      return 1
+    }
+    logger.error({ err }, 'start failed')
+    return 1
+  }
+  const started = exporter
+  process.on('SIGHUP', () => { void started.reload() })
+  let closing = false
+  const shutdown = (signal: string): void => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'shutting down')
+    setTimeout(() => { logger.error('shutdown took longer than 5 s; exiting'); process.exit(1) }, 5000).unref()
+    started.close().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1) })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  return undefined
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(code => { if (code !== undefined) process.exitCode = code }, (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`)
+    process.exitCode = 1
+  })
+}

@@ -1,0 +1,195 @@
+/**
+ * The poller: each cluster on its own interval, at most `concurrency` polls in flight, a hard deadline per
+ * poll (its requests are aborted), the first poll at start. A slow or failing cluster never holds up another.
+ */
+import type { Logger } from 'pino'
+import { PollError, classifyError } from './errors.js'
+import { effectiveSettings, type Config, type EffectiveSettings } from './config/schema.js'
+import { pollCluster, type ClusterConfig } from './sources/registry.js'
+import { createHttpTarget, type HttpTarget } from './sources/http.js'
+import type { Store } from './store.js'
+import { scrub } from './util/redact.js'
+
+interface Entry {
+  readonly cluster: ClusterConfig
+  readonly settings: EffectiveSettings
+  /** Identity of the settings: an entry whose key is unchanged by a reload keeps its schedule. */
+  readonly key: string
+  target: HttpTarget | undefined
+  timer: NodeJS.Timeout | undefined
+  queued: boolean
+  running: Promise<void> | undefined
+  removed: boolean
+}
+
+/** Options of the {@link Poller}. */
+export interface PollerOptions {
+  store: Store
+  log: Logger
+  /** Clock, for tests. */
+  now?: () => number
+}
+
+/** Schedules and runs polls; results go to the {@link Store}. */
+export class Poller {
+  readonly #store: Store
+  readonly #log: Logger
+  readonly #now: () => number
+  #entries = new Map<string, Entry>()
+  #queue: Entry[] = []
+  #inFlight = 0
+  #concurrency = 1
+  #started = false
+  #stopping = new AbortController()
+
+  constructor (opts: PollerOptions) {
+    this.#store = opts.store
+    this.#log = opts.log
+    this.#now = opts.now ?? Date.now
+  }
+
+  /** Apply a (new) config: start new clusters, drop removed ones, keep unchanged ones as they are. */
+  apply (config: Config): void {
+    this.#concurrency = config.global.concurrency
+    const next = new Map<string, Entry>()
+    for (const cluster of config.clusters) {
+      const settings = effectiveSettings(cluster, config.global)
+      const key = JSON.stringify([cluster, settings])
+      const old = this.#entries.get(cluster.name)
+      if (old !== undefined && old.key === key) {
+        next.set(cluster.name, old)
+        continue
+      }
+      if (old !== undefined) this.#retire(old)
+      next.set(cluster.name, { cluster, settings, key, target: undefined, timer: undefined, queued: false, running: undefined, removed: false })
+    }
+    for (const [name, old] of this.#entries) if (!next.has(name)) this.#retire(old)
+    this.#entries = next
+    this.#store.sync(config.clusters.map(c => ({
+      name: c.name, type: c.type, labels: c.labels, staleAfterMs: effectiveSettings(c, config.global).staleAfterMs,
+    })))
+    if (this.#started) for (const e of this.#entries.values()) if (e.timer === undefined && e.running === undefined && !e.queued) this.#enqueue(e)
+  }
+
+  /** Start polling: every cluster is polled at once (within the concurrency limit), then on its interval. */
+  start (): void {
+    if (this.#started) return
+    this.#started = true
+    for (const e of this.#entries.values()) this.#enqueue(e)
+  }
+
+  /** Poll every cluster once and wait for all of them (for `--report`). */
+  async pollAllOnce (): Promise<void> {
+    const entries = [...this.#entries.values()]
+    await Promise.all(entries.map(e => this.#runNow(e)))
+  }
+
+  /** Stop scheduling, abort polls in flight, close connection pools. */
+  async stop (): Promise<void> {
+    this.#started = false
+    this.#stopping.abort()
+    this.#queue = []
+    const running: Array<Promise<void>> = []
+    for (const e of this.#entries.values()) {
+      clearTimeout(e.timer)
+      e.timer = undefined
+      if (e.running !== undefined) running.push(e.running)
+    }
+    await Promise.allSettled(running)
+    await Promise.allSettled([...this.#entries.values()].map(e => e.target?.pool.destroy()))
+    this.#stopping = new AbortController()
+  }
+
+  /** Polls waiting for a free slot. */
+  get queued (): number { return this.#queue.length }
+
+  /** Polls in flight. */
+  get inFlight (): number { return this.#inFlight }
+
+  #retire (e: Entry): void {
+    e.removed = true
+    clearTimeout(e.timer)
+    e.timer = undefined
+    const target = e.target
+    e.target = undefined
+    // Let an in-flight poll finish (its result is ignored), then close the pool.
+    void (e.running ?? Promise.resolve()).then(() => target?.pool.destroy()).catch(() => undefined)
+  }
+
+  #enqueue (e: Entry): void {
+    if (e.queued || e.running !== undefined || e.removed) return
+    e.queued = true
+    this.#queue.push(e)
+    this.#drain()
+  }
+
+  #drain (): void {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      const e = this.#queue.shift()
+      if (e === undefined) break
+      e.queued = false
+      if (e.removed) continue
+      void this.#runNow(e).then(() => this.#schedule(e))
+    }
+  }
+
+  #schedule (e: Entry): void {
+    if (!this.#started || e.removed) return
+    const st = this.#store.get(e.cluster.name)
+    const now = this.#now()
+    const start = (st?.lastAttemptEndMs ?? now) - (st?.lastDurationMs ?? 0)
+    let at = start + e.settings.intervalMs
+    if (st?.retryAtMs !== undefined && st.retryAtMs > at) at = st.retryAtMs
+    clearTimeout(e.timer)
+    e.timer = setTimeout(() => { e.timer = undefined; this.#enqueue(e) }, Math.max(0, at - now))
+    e.timer.unref()
+  }
+
+  #runNow (e: Entry): Promise<void> {
+    if (e.running !== undefined) return e.running
+    this.#inFlight++
+    e.running = this.#pollOne(e).finally(() => {
+      e.running = undefined
+      this.#inFlight--
+      this.#drain()
+    })
+    return e.running
+  }
+
+  async #pollOne (e: Entry): Promise<void> {
+    const { cluster, settings } = e
+    const startMs = this.#now()
+    const deadline = AbortSignal.timeout(settings.timeoutMs)
+    const signal = AbortSignal.any([deadline, this.#stopping.signal])
+    const token = cluster.token
+    const secrets = token === undefined ? [] : [token]
+    let onAbort: (() => void) | undefined
+    try {
+      e.target ??= createHttpTarget({ url: cluster.url, tls: cluster.tls, maxResponseBytes: settings.maxResponseBytes, timeoutMs: settings.timeoutMs })
+      const work = pollCluster(cluster, { signal, http: e.target, token, log: this.#log.child({ cluster: cluster.name }) })
+      // The hard deadline: even a source that ignores its signal cannot hold the poll past it.
+      const abort = new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(new PollError('timeout', `deadline of ${settings.timeoutMs} ms exceeded`))
+        if (signal.aborted) onAbort()
+        else signal.addEventListener('abort', onAbort, { once: true })
+      })
+      const outcome = await Promise.race([work, abort])
+      if (e.removed) return
+      this.#store.recordSuccess(cluster.name, outcome, startMs, this.#now())
+      for (const p of outcome.partFailures) {
+        this.#log.warn({ cluster: cluster.name, part: p.part, reason: p.reason, err: scrub(p.message, secrets) }, 'optional part of poll failed')
+      }
+      this.#log.debug({ cluster: cluster.name, durationMs: this.#now() - startMs, samples: outcome.samples.length }, 'poll ok')
+    } catch (err) {
+      if (this.#stopping.signal.aborted || e.removed) return
+      const pe = classifyError(err, deadline.aborted)
+      const safe = new PollError(pe.reason, scrub(pe.message, secrets), {
+        ...(pe.status !== undefined ? { status: pe.status } : {}), ...(pe.retryAtMs !== undefined ? { retryAtMs: pe.retryAtMs } : {}),
+      })
+      this.#store.recordFailure(cluster.name, safe, startMs, this.#now())
+      this.#log.warn({ cluster: cluster.name, source: cluster.type, reason: safe.reason, err: safe.message, status: safe.status }, 'poll failed')
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The HTTP app: `/metrics`, `/healthz`, `/readyz`, `/`, `/api/v1/clusters` and `POST /-/reload`.
+ * Built from its dependencies and returned unstarted; `main.ts` listens.
+ */
+import { gzipSync } from 'node:zlib'
+import Fastify, { LogController } from 'fastify'
+import type { Logger } from 'pino'
+import { CONTENT_TYPES, type ClusterMetrics, type Format, type ProcessMetrics } from '../metrics/exposition.js'
+import type { Store } from '../store.js'
+import { landingPage } from './page.js'
+import { clusterView } from './status.js'
+
+/** What the app needs. */
+export interface AppDeps {
+  store: Store
+  clusterMetrics: ClusterMetrics
+  processMetrics: ProcessMetrics
+  logger: Logger
+  version: string
+  /** True once the config is loaded and every cluster was polled once. */
+  ready: () => boolean
+  /** Reload the config; resolves to an error message when the new config was refused. */
+  reload: () => Promise<string | undefined>
+  /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
+  enableLifecycle: boolean
+}
+
+const QUIET_ROUTES = new Set(['/metrics', '/healthz', '/readyz'])
+const OPENMETRICS = /application\/openmetrics-text/i
+
+/** Pick the exposition format from an `Accept` header (OpenMetrics only when asked for, and not with q=0). */
+export function negotiateFormat (accept: string | undefined): Format {
+  if (accept === undefined) return 'text'
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.split(';').map(s => s.trim())
+    if (type === undefined || !OPENMETRICS.test(type)) continue
+    const q = params.find(p => p.startsWith('q='))
+    if (q === undefined || Number(q.slice(2)) > 0) return 'openmetrics'
+  }
+  return 'text'
+}
+
+function acceptsGzip (header: string | undefined): boolean {
+  return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header)
+}
+
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+}
+
+/** Build the Fastify app. */
+export function buildApp (deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Scrapes and probes arrive every few seconds: do not log them; log everything else.
+    logController: new LogController({ disableRequestLogging: req => QUIET_ROUTES.has(req.url.split('?')[0] ?? '') }),
+    return503OnClosing: true,
+  })
+
+  app.get('/metrics', async (req, reply) => {
+    const format = negotiateFormat(req.headers.accept)
+    const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format), deps.processMetrics.render(format)])
+    reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store')
+    if (acceptsGzip(req.headers['accept-encoding'])) {
+      // Two gzip members back to back form one valid gzip stream (RFC 1952): the large cached part is
+      // compressed once per change, only the small process part per scrape.
+      reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding')
+      return Buffer.concat([clusters.gzip(), gzipSync(processBody)])
+    }
+    return clusters.body + processBody
+  })
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))
+
+  app.get('/readyz', async (_req, reply) => {
+    const ready = deps.ready()
+    return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready: first poll round still running\n')
+  })
+
+  app.get('/api/v1/clusters', async () => ({ ready: deps.ready(), clusters: deps.store.list().map(clusterView) }))
+
+  app.get('/', async (_req, reply) => {
+    const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list().map(clusterView) })
+    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html)
+  })
+
+  app.post('/-/reload', async (_req, reply) => {
+    if (!deps.enableLifecycle) return reply.code(403).type('text/plain').send('lifecycle API is not enabled (--web.enable-lifecycle)\n')
+    const problem = await deps.reload()
+    if (problem === undefined) return reply.type('text/plain').send('config reloaded\n')
+    return reply.code(500).type('text/plain').send(`config reload failed, the previous config stays in use:\n${problem}\n`)
+  })
+
+  return app
+}
+
+/** The app type. */
+export type App = ReturnType<typeof buildApp>

@@ -1,0 +1,151 @@
+/**
+ * HTTP for sources: one undici Pool per cluster, explicit timeouts, no redirects, a response-size cap and
+ * error statuses turned into {@link PollError}s. Messages carry paths with tokens redacted.
+ */
+import { readFileSync } from 'node:fs'
+import { Pool } from 'undici'
+import { PollError, classifyError, reasonForStatus } from '../errors.js'
+import type { TlsConfig } from '../config/common.js'
+import { redactUrl } from '../util/redact.js'
+
+/** A cluster's base URL, connection pool and limits. */
+export interface HttpTarget {
+  readonly baseUrl: URL
+  readonly pool: Pool
+  readonly maxResponseBytes: number
+}
+
+/** Options for creating a {@link HttpTarget}. */
+export interface HttpTargetOptions {
+  url: string
+  tls: TlsConfig
+  maxResponseBytes: number
+  /** Upper bound for undici's own header and body timeouts; the poll deadline is the real limit. */
+  timeoutMs: number
+  connections?: number
+}
+
+/** Create a pool for one cluster. Reads the TLS files now (so a reload picks up rotated files). */
+export function createHttpTarget (opts: HttpTargetOptions): HttpTarget {
+  const baseUrl = new URL(opts.url)
+  const tls = opts.tls
+  const pool = new Pool(baseUrl.origin, {
+    connections: opts.connections ?? 4,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+    keepAliveTimeout: 30_000,
+    connect: {
+      timeout: Math.min(opts.timeoutMs, 10_000),
+      rejectUnauthorized: !tls.insecure_skip_verify,
+      ...(tls.ca_file !== undefined ? { ca: readFileSync(tls.ca_file) } : {}),
+      ...(tls.cert_file !== undefined ? { cert: readFileSync(tls.cert_file) } : {}),
+      ...(tls.key_file !== undefined ? { key: readFileSync(tls.key_file) } : {}),
+      ...(tls.server_name !== undefined ? { servername: tls.server_name } : {}),
+    },
+  })
+  return { baseUrl, pool, maxResponseBytes: opts.maxResponseBytes }
+}
+
+/** A request relative to the cluster's base URL (its path prefix is kept). */
+export interface GetOptions {
+  path: string
+  query?: Record<string, string>
+  headers?: Record<string, string>
+  signal: AbortSignal
+}
+
+/** A response that passed status and size checks. */
+export interface HttpResponse {
+  status: number
+  contentType: string
+  body: Buffer
+}
+
+/** Join the base URL's path prefix and an API path, keeping the base's own query. */
+export function requestPath (base: URL, path: string, query: Record<string, string> = {}): string {
+  const prefix = base.pathname.replace(/\/+$/, '')
+  const params = new URLSearchParams(base.search)
+  for (const [k, v] of Object.entries(query)) params.set(k, v)
+  const qs = params.toString()
+  return `${prefix}${path}${qs === '' ? '' : `?${qs}`}`
+}
+
+function header (headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** When a 429 says to come back: `Retry-After` (seconds or a date), else `X-RateLimit-Reset` (microseconds). */
+export function retryAtFromHeaders (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
+  const retryAfter = header(headers, 'retry-after')?.trim()
+  if (retryAfter !== undefined && retryAfter !== '') {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return nowMs + Number(retryAfter) * 1000
+    const date = Date.parse(retryAfter)
+    if (!Number.isNaN(date)) return date
+  }
+  const reset = header(headers, 'x-ratelimit-reset')?.trim()
+  if (reset !== undefined && /^\d+$/.test(reset)) {
+    const n = Number(reset)
+    // Dynatrace sends microseconds; be tolerant of milliseconds and seconds too.
+    const ms = n > 1e14 ? n / 1000 : n > 1e11 ? n : n * 1000
+    if (ms > nowMs) return ms
+  }
+  return undefined
+}
+
+/**
+ * GET a path of the target. Non-2xx statuses become a {@link PollError} with the reason for the status;
+ * a body over the size cap is aborted with `too_large`. Redirects are never followed.
+ */
+export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<HttpResponse> {
+  const path = requestPath(target.baseUrl, opts.path, opts.query)
+  const shown = redactUrl(opts.path)
+  let res
+  try {
+    res = await target.pool.request({ method: 'GET', path, headers: opts.headers ?? {}, signal: opts.signal })
+  } catch (err) {
+    throw classifyError(err, opts.signal.aborted)
+  }
+  const status = res.statusCode
+  if (status < 200 || status >= 300) {
+    await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined)
+    const reason = reasonForStatus(status)
+    const retryAtMs = status === 429 ? retryAtFromHeaders(res.headers, Date.now()) : undefined
+    const what = reason === 'redirect' ? ' (redirects are not followed)' : ''
+    throw new PollError(reason, `GET ${shown}: HTTP ${status}${what}`, {
+      status, ...(retryAtMs !== undefined ? { retryAtMs } : {}),
+    })
+  }
+  const declared = Number(header(res.headers, 'content-length') ?? Number.NaN)
+  if (declared > target.maxResponseBytes) {
+    res.body.destroy()
+    throw new PollError('too_large', `GET ${shown}: response of ${declared} bytes exceeds the ${target.maxResponseBytes}-byte cap`, { status })
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  try {
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer
+      size += buf.length
+      if (size > target.maxResponseBytes) {
+        res.body.destroy()
+        throw new PollError('too_large', `GET ${shown}: response exceeds the ${target.maxResponseBytes}-byte cap`, { status })
+      }
+      chunks.push(buf)
+    }
+  } catch (err) {
+    throw classifyError(err, opts.signal.aborted)
+  }
+  return { status, contentType: header(res.headers, 'content-type') ?? '', body: Buffer.concat(chunks, size) }
+}
+
+/** Parse a response body as JSON, or fail with `invalid_response` naming what came instead. */
+export function parseJsonBody (res: HttpResponse, what: string): unknown {
+  const text = res.body.toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    const kind = /^\s*</.test(text) ? 'an HTML/XML page' : text.trim() === '' ? 'an empty body' : 'not valid JSON'
+    throw new PollError('invalid_response', `${what}: response is ${kind} (content-type ${res.contentType || 'none'})`, { status: res.status })
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The latest result per cluster: the samples of its last successful poll (until they go stale), the outcome
+ * of its last attempt, and its error counts. The poller writes here; the exposition and the HTTP API read.
+ */
+import { POLL_ERROR_REASONS, type PollError, type PollErrorReason } from './errors.js'
+import type { PartFailure, PollOutcome, Sample } from './sources/types.js'
+
+/** Identity and settings of a cluster as the store needs them. */
+export interface ClusterIdentity {
+  name: string
+  type: string
+  labels: Readonly<Record<string, string>>
+  staleAfterMs: number
+}
+
+/** Everything known about one cluster. */
+export interface ClusterState {
+  readonly id: ClusterIdentity
+  /** Samples of the last successful poll; emptied when older than `stale_after`. */
+  samples: readonly Sample[]
+  lastAttemptEndMs: number | undefined
+  lastDurationMs: number | undefined
+  lastSuccessMs: number | undefined
+  up: boolean | undefined
+  lastError: { reason: PollErrorReason, message: string, atMs: number } | undefined
+  partFailures: readonly PartFailure[]
+  /** Polls are skipped until then (a 429's Retry-After). */
+  retryAtMs: number | undefined
+  errors: Record<PollErrorReason, number>
+  /** Extra health samples owned by other components (e.g. the snapshot archive); never go stale. */
+  extras: Map<string, Sample>
+}
+
+function zeroCounts (): Record<PollErrorReason, number> {
+  return Object.fromEntries(POLL_ERROR_REASONS.map(r => [r, 0])) as Record<PollErrorReason, number>
+}
+
+function endpointSamples (endpoints: PollOutcome['endpoints']): Sample[] {
+  return Object.entries(endpoints).map(([endpoint, ok]) => ({ metric: 'license_cluster_endpoint_up', labels: { endpoint }, value: ok ? 1 : 0 }))
+}
+
+/** In-memory state of all configured clusters, with change notification. */
+export class Store {
+  readonly #clusters = new Map<string, ClusterState>()
+  readonly #listeners = new Set<() => void>()
+  #version = 0
+
+  /** Increases at every change; the exposition re-renders when it moves. */
+  get version (): number { return this.#version }
+
+  /** Call `listener` after every change. Returns an unsubscribe function. */
+  onChange (listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #changed (): void {
+    this.#version++
+    for (const l of this.#listeners) l()
+  }
+
+  /** Make the set of clusters match `ids`: new ones start empty, removed ones vanish, kept ones keep their data. */
+  sync (ids: readonly ClusterIdentity[]): void {
+    const keep = new Set(ids.map(i => i.name))
+    for (const name of this.#clusters.keys()) if (!keep.has(name)) this.#clusters.delete(name)
+    for (const id of ids) {
+      const existing = this.#clusters.get(id.name)
+      if (existing !== undefined && existing.id.type === id.type) {
+        this.#clusters.set(id.name, { ...existing, id })
+      } else {
+        this.#clusters.set(id.name, {
+          id, samples: [], lastAttemptEndMs: undefined, lastDurationMs: undefined, lastSuccessMs: undefined,
+          up: undefined, lastError: undefined, partFailures: [], retryAtMs: undefined, errors: zeroCounts(), extras: new Map(),
+        })
+      }
+    }
+    this.#changed()
+  }
+
+  /** Record a successful poll. */
+  recordSuccess (name: string, outcome: PollOutcome, startMs: number, endMs: number): void {
+    const st = this.#clusters.get(name)
+    if (st === undefined) return
+    st.samples = [...outcome.samples, ...endpointSamples(outcome.endpoints)]
+    st.partFailures = outcome.partFailures
+    st.up = true
+    st.lastSuccessMs = endMs
+    st.lastAttemptEndMs = endMs
+    st.lastDurationMs = endMs - startMs
+    st.retryAtMs = undefined
+    this.#changed()
+  }
+
+  /** Record a failed poll: `up` drops at once; the last good samples stay until they are stale. */
+  recordFailure (name: string, error: PollError, startMs: number, endMs: number): void {
+    const st = this.#clusters.get(name)
+    if (st === undefined) return
+    st.up = false
+    st.errors[error.reason]++
+    st.lastError = { reason: error.reason, message: error.message, atMs: endMs }
+    st.lastAttemptEndMs = endMs
+    st.lastDurationMs = endMs - startMs
+    st.retryAtMs = error.retryAtMs
+    this.#changed()
+  }
+
+  /** Set or clear (value `undefined`) an extra health sample of a cluster. */
+  setExtra (name: string, sample: Sample, value: number | undefined): void {
+    const st = this.#clusters.get(name)
+    if (st === undefined) return
+    if (value === undefined) st.extras.delete(sample.metric)
+    else st.extras.set(sample.metric, { ...sample, value })
+    this.#changed()
+  }
+
+  /** Drop the samples of clusters whose last success is older than their `stale_after`. True if any went. */
+  expireStale (nowMs: number): boolean {
+    let any = false
+    for (const st of this.#clusters.values()) {
+      if (st.samples.length > 0 && (st.lastSuccessMs === undefined || nowMs - st.lastSuccessMs > st.id.staleAfterMs)) {
+        st.samples = []
+        any = true
+      }
+    }
+    if (any) this.#changed()
+    return any
+  }
+
+  /** One cluster's state. */
+  get (name: string): ClusterState | undefined { return this.#clusters.get(name) }
+
+  /** All clusters, in config order. */
+  list (): ClusterState[] { return [...this.#clusters.values()] }
+
+  /** True when every cluster has been polled at least once (successfully or not). */
+  allPolled (): boolean {
+    for (const st of this.#clusters.values()) if (st.lastAttemptEndMs === undefined) return false
+    return true
+  }
+}

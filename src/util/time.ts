@@ -1,0 +1,18 @@
+/**
+ * Vendor timestamps to Unix seconds. Accepts ISO 8601 (with or without milliseconds or zone), a bare date
+ * (taken as UTC midnight), and epoch milliseconds as number or digit string (10-digit values as seconds).
+ * Anything else gives `undefined`: an absent series, never a made-up time.
+ */
+export function toUnixSeconds (value: string | number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined
+  if (typeof value === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(value)) {
+    const n = Number(value)
+    if (!Number.isFinite(n) || n <= 0) return undefined
+    return n < 1e11 ? n : n / 1000
+  }
+  const text = value.trim()
+  if (text === '') return undefined
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? undefined : ms / 1000
+}

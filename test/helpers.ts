@@ -1,0 +1,114 @@
+/** Test helpers: a simulator plus an exporter on loopback, with the log output captured. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { startExporter, type Exporter } from '../src/exporter.js'
+import { createLogger } from '../src/logger.js'
+import { startSimulator, type Scenario, type Simulator } from './simulator/server.js'
+
+/** What tap's `t` offers that the helpers use. */
+export interface Teardown { teardown (fn: () => unknown): void }
+
+/** Captured log lines (JSON text). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = []
+  override _write (chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(l => l !== ''))
+    done()
+  }
+
+  get text (): string { return this.lines.join('\n') }
+}
+
+/** A temporary directory. */
+export function tempDir (prefix = 'license-exporter-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Wait until `check` returns a truthy value (polling every 20 ms), or fail after `timeoutMs`. */
+export async function waitFor<T> (check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const v = await check()
+    if (v !== undefined && v !== null && v !== false) return v
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+/** A cluster entry for a config built by {@link startStack}. */
+export interface StackCluster {
+  scenario: Scenario
+  /** Extra YAML lines for the cluster entry (indented by the helper). */
+  extra?: string[]
+  /** How the token is given: a file (default), inline, or none. */
+  tokenAs?: 'file' | 'inline' | 'none'
+}
+
+/** A simulator and an exporter polling it. */
+export interface Stack {
+  sim: Simulator
+  exporter: Exporter
+  logs: LogCapture
+  configFile: string
+  dir: string
+  /** GET an exporter path via app.inject. */
+  get (path: string, headers?: Record<string, string>): Promise<{ status: number, body: string, headers: Record<string, unknown> }>
+  /** Wait until every cluster was polled once. */
+  ready (timeoutMs?: number): Promise<void>
+}
+
+/** Write a config for `clusters` against `sim`. */
+export function writeConfig (dir: string, sim: Simulator, clusters: Record<string, StackCluster>, globalLines: string[] = []): string {
+  const lines = ['global:', '  interval: 1h', '  timeout: 2s', ...globalLines.map(l => `  ${l}`), 'clusters:']
+  for (const [name, c] of Object.entries(clusters)) {
+    lines.push(`  - name: ${name}`, `    type: dynatrace_managed`, `    url: ${sim.baseUrl(name)}`)
+    const tokenAs = c.tokenAs ?? 'file'
+    if (tokenAs === 'file') {
+      const file = join(dir, `${name}.token`)
+      writeFileSync(file, `${c.scenario.token}\n`)
+      lines.push(`    token_file: ${file}`)
+    } else if (tokenAs === 'inline') {
+      lines.push(`    token: "${c.scenario.token}"`)
+    }
+    for (const l of c.extra ?? []) lines.push(`    ${l}`)
+  }
+  const file = join(dir, 'config.yaml')
+  writeFileSync(file, `${lines.join('\n')}\n`)
+  return file
+}
+
+/** Start a simulator with `clusters` and an exporter polling them. Both stop at teardown. */
+export async function startStack (t: Teardown, clusters: Record<string, StackCluster>, opts: { global?: string[], level?: string } = {}): Promise<Stack> {
+  const sim = await startSimulator(Object.fromEntries(Object.entries(clusters).map(([n, c]) => [n, c.scenario])))
+  const dir = tempDir()
+  const configFile = writeConfig(dir, sim, clusters, opts.global)
+  const logs = new LogCapture()
+  const exporter = await startExporter({
+    configFile, host: '127.0.0.1', port: 0, enableLifecycle: true, staleCheckMs: 50,
+    logger: createLogger(opts.level ?? 'debug', logs),
+  })
+  t.teardown(async () => { await exporter.close(); await sim.close() })
+  return {
+    sim, exporter, logs, configFile, dir,
+    async get (path, headers = {}) {
+      const res = await exporter.app.inject({ method: 'GET', url: path, headers })
+      return { status: res.statusCode, body: res.body, headers: res.headers }
+    },
+    async ready (timeoutMs = 10_000) {
+      await waitFor(() => exporter.store.allPolled(), timeoutMs, 'first poll round')
+      await exporter.clusterMetrics.refresh()
+    },
+  }
+}
+
+/** The value of a series in a text exposition, matched by name and a label subset; undefined if absent. */
+export function seriesValue (exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue
+    return Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return undefined
+}

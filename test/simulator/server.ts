@@ -1,0 +1,184 @@
+/**
+ * A local HTTP server that plays any number of vendor clusters. Cluster `name` lives under `/<name>`, so its
+ * base URL is `<sim.url>/<name>`. Scenarios can be changed while running (`sim.set`). Used by the tests,
+ * the demo and the benchmarks.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { LICENSE_PRESETS, environmentTotal, type LicensePreset } from './dynatrace.js'
+
+/** Something going wrong on purpose. */
+export type Fault =
+  | { kind: 'status', status: number, body?: string, contentType?: string, headers?: Record<string, string> }
+  | { kind: 'html' }
+  | { kind: 'hang' }
+  | { kind: 'drip', ms: number }
+  | { kind: 'huge', bytes: number }
+  | { kind: 'truncated' }
+  | { kind: 'redirect', location: string }
+  | { kind: 'wrong_shape' }
+  | { kind: 'numbers_as_strings' }
+  | { kind: 'reset' }
+
+/** A simulated Dynatrace Managed cluster. */
+export interface DynatraceScenario {
+  kind: 'dynatrace'
+  /** The API token the cluster accepts. */
+  token: string
+  /** A preset name or a literal `ClusterLicense` body. */
+  license?: LicensePreset | Record<string, unknown>
+  environments?: number
+  /** `/rest/health` body (default RUNNING). */
+  health?: string
+  /** Applies to `/clusterLicense`; the optional endpoints follow `faultAll`. */
+  fault?: Fault
+  faultAll?: boolean
+  /** These optional endpoints answer 404 (an older cluster). */
+  missing?: Array<'environment_total' | 'health'>
+  /** Added latency per request. */
+  latencyMs?: number
+}
+
+/** Any simulated cluster. */
+export type Scenario = DynatraceScenario
+
+/** A request the simulator saw (for assertions about headers sent). */
+export interface SeenRequest {
+  cluster: string
+  path: string
+  headers: IncomingMessage['headers']
+}
+
+/** A running simulator. */
+export interface Simulator {
+  readonly url: string
+  readonly server: Server
+  /** Base URL of a cluster. */
+  baseUrl (name: string): string
+  set (name: string, scenario: Scenario): void
+  get (name: string): Scenario | undefined
+  readonly requests: SeenRequest[]
+  close (): Promise<void>
+}
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+function json (res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+function dtError (res: ServerResponse, status: number, message: string): void {
+  json(res, status, { error: { code: status, message, constraintViolations: [] } })
+}
+
+async function playFault (fault: Fault, res: ServerResponse, body: unknown): Promise<void> {
+  switch (fault.kind) {
+    case 'status': {
+      res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'application/json', ...fault.headers })
+      res.end(fault.body ?? JSON.stringify({ error: { code: fault.status, message: 'simulated failure' } }))
+      return
+    }
+    case 'html':
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<html><body><h1>Gateway</h1><div>Message: <b>Service temporarily unavailable</b></div></body></html>')
+      return
+    case 'hang':
+      return // never answer; the client's deadline must end it
+    case 'drip': {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const text = JSON.stringify(body)
+      const step = Math.max(1, Math.floor(fault.ms / text.length))
+      for (const ch of text) {
+        if (res.destroyed) return
+        res.write(ch)
+        await sleep(step)
+      }
+      res.end()
+      return
+    }
+    case 'huge': {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      res.write('{"pad":"')
+      for (let sent = 0; sent < fault.bytes && !res.destroyed; sent += chunk.length) {
+        if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve))
+      }
+      res.end('"}')
+      return
+    }
+    case 'truncated': {
+      const text = JSON.stringify(body)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(text.slice(0, Math.floor(text.length / 2)))
+      return
+    }
+    case 'redirect':
+      res.writeHead(302, { location: fault.location })
+      res.end()
+      return
+    case 'wrong_shape':
+      json(res, 200, [{ unexpected: true }])
+      return
+    case 'numbers_as_strings':
+      json(res, 200, { ...(body as Record<string, unknown>), usageOfDduUnits: { quota: '1000', usage: '10', usageStatus: 'USING_QUOTA' } })
+      return
+    case 'reset':
+      res.socket?.destroy()
+  }
+}
+
+async function handleDynatrace (s: DynatraceScenario, rest: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (s.latencyMs !== undefined) await sleep(s.latencyMs)
+  const license = typeof s.license === 'object' ? s.license : LICENSE_PRESETS[s.license ?? 'healthy']()
+  const authorized = req.headers.authorization === `Api-Token ${s.token}`
+  if (rest === '/rest/health') {
+    if (s.missing?.includes('health')) return dtError(res, 404, 'Not Found')
+    if (s.fault !== undefined && s.faultAll === true) return playFault(s.fault, res, 'RUNNING')
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end(s.health ?? 'RUNNING')
+    return
+  }
+  if (rest === '/api/cluster/v2/clusterLicense' || rest === '/api/cluster/v2/clusterLicense/environment/total') {
+    const isEnv = rest.endsWith('/environment/total')
+    if (isEnv && s.missing?.includes('environment_total')) return dtError(res, 404, 'Not Found')
+    if (s.fault !== undefined && (!isEnv || s.faultAll === true)) return playFault(s.fault, res, license)
+    if (req.headers.authorization === undefined || !authorized) return dtError(res, 401, 'Missing or invalid authorization')
+    return json(res, 200, isEnv ? environmentTotal(s.environments ?? 3) : license)
+  }
+  dtError(res, 404, 'Not Found')
+}
+
+/** Start a simulator on a loopback port. */
+export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string } = {}): Promise<Simulator> {
+  const scenarios = new Map(Object.entries(clusters))
+  const requests: SeenRequest[] = []
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sim')
+    const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname)
+    const name = m?.[1] ?? ''
+    const rest = m?.[2] ?? '/'
+    const scenario = scenarios.get(name)
+    if (requests.length < 10_000) requests.push({ cluster: name, path: `${rest}${url.search}`, headers: req.headers })
+    if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
+    handleDynatrace(scenario, rest, req, res).catch(() => res.destroy())
+  })
+  server.keepAliveTimeout = 1000
+  const host = opts.host ?? '127.0.0.1'
+  await new Promise<void>(resolve => server.listen(opts.port ?? 0, host, resolve))
+  const { port } = server.address() as AddressInfo
+  const url = `http://${host}:${port}`
+  return {
+    url,
+    server,
+    requests,
+    baseUrl: name => `${url}/${name}`,
+    set: (name, scenario) => { scenarios.set(name, scenario) },
+    get: name => scenarios.get(name),
+    async close () {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    },
+  }
+}
