@@ -61,7 +61,12 @@ export interface Stack {
 
 /** Write a config for `clusters` against `sim`. */
 export function writeConfig (dir: string, sim: Simulator, clusters: Record<string, StackCluster>, globalLines: string[] = []): string {
-  const lines = ['global:', '  interval: 1h', '  timeout: 2s', ...globalLines.map(l => `  ${l}`), 'clusters:']
+  const global = new Map([['interval', '1h'], ['timeout', '2s']])
+  for (const l of globalLines) {
+    const [k, ...v] = l.split(':')
+    global.set(k!.trim(), v.join(':').trim())
+  }
+  const lines = ['global:', ...[...global].map(([k, v]) => `  ${k}: ${v}`), 'clusters:']
   for (const [name, c] of Object.entries(clusters)) {
     lines.push(`  - name: ${name}`, `    type: dynatrace_managed`, `    url: ${sim.baseUrl(name)}`)
     const tokenAs = c.tokenAs ?? 'file'

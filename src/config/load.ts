@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
+import { formatPath } from '../util/path.js'
 import { configSchema, type Config } from './schema.js'
 
 /** A config file that cannot be used; `problems` are `path: message` lines. */
@@ -15,13 +16,6 @@ export class ConfigError extends Error {
     super(`invalid config ${file}:\n  ${problems.join('\n  ')}`)
     this.problems = problems
   }
-}
-
-/** `clusters[1].tls.ca_file` from `['clusters', 1, 'tls', 'ca_file']`. */
-export function formatPath (path: readonly PropertyKey[]): string {
-  let out = ''
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`
-  return out === '' ? '(top level)' : out
 }
 
 function issueLines (error: z.ZodError): string[] {

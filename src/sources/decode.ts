@@ -1,7 +1,7 @@
 /** Validation of vendor responses at the edge: a wrong shape is an `invalid_response`, with the path. */
 import type { z } from 'zod'
 import { PollError } from '../errors.js'
-import { formatPath } from '../config/load.js'
+import { formatPath } from '../util/path.js'
 import { parseJsonBody, type HttpResponse } from './http.js'
 
 /** Parse a JSON response and validate it; throws `PollError('invalid_response')` naming the first bad field. */

@@ -1,0 +1,66 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { parseListenAddress } from '../src/main.js'
+import { startSimulator } from './simulator/server.js'
+import { tempDir, waitFor } from './helpers.js'
+
+const ROOT = join(import.meta.dirname, '..')
+const MAIN = join(ROOT, 'src', 'main.ts')
+const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+
+t.test('listen address parsing', async t => {
+  t.same(parseListenAddress(':9847'), { host: '0.0.0.0', port: 9847 })
+  t.same(parseListenAddress('127.0.0.1:80'), { host: '127.0.0.1', port: 80 })
+  t.same(parseListenAddress('[::1]:9847'), { host: '::1', port: 9847 })
+  t.equal(parseListenAddress('9847'), undefined)
+  t.equal(parseListenAddress(':99999'), undefined)
+})
+
+t.test('--check-config: 0 for a valid file, 1 naming the key for a bad one', async t => {
+  const dir = tempDir()
+  const good = join(dir, 'good.yaml')
+  writeFileSync(good, 'clusters:\n  - { name: a, type: dynatrace_managed, url: "https://a.example.com", token: x }\n')
+  const ok = run([`--config.file=${good}`, '--check-config'])
+  t.equal(ok.status, 0, ok.stderr)
+  t.match(ok.stdout, /valid: 1 cluster/)
+  const bad = run([`--config.file=${join(ROOT, 'test', 'fixtures', 'config', 'invalid-bad-url.yaml')}`, '--check-config'])
+  t.equal(bad.status, 1)
+  t.match(bad.stderr, /clusters\[1\]\.url: must be an http/)
+})
+
+t.test('starting with a bad config exits non-zero with the key path', async t => {
+  const r = run([`--config.file=${join(ROOT, 'test', 'fixtures', 'config', 'invalid-duplicate-name.yaml')}`, '--web.listen-address=127.0.0.1:0'])
+  t.equal(r.status, 1)
+  t.match(r.stderr, /clusters\[1\]\.name: duplicate cluster name/)
+})
+
+t.test('unknown flags are refused', async t => {
+  const r = run(['--config.fil=x'])
+  t.equal(r.status, 2)
+  t.match(r.stderr, /Unknown option/)
+})
+
+t.test('serves, reloads on SIGHUP, exits 0 on SIGTERM within 5 s', async t => {
+  const sim = await startSimulator({ hang: { kind: 'dynatrace', token: 'tok-hang', fault: { kind: 'hang' } } })
+  t.teardown(() => sim.close())
+  const dir = tempDir()
+  const config = join(dir, 'config.yaml')
+  writeFileSync(config, `global: { timeout: 30s }\nclusters:\n  - { name: hang, type: dynatrace_managed, url: "${sim.baseUrl('hang')}", token: tok-hang }\n`)
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { cwd: ROOT })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const url = await waitFor(() => /"url":"(http:[^"]+)"/.exec(out)?.[1], 20_000, 'exporter to start')
+  t.equal((await fetch(`${url}/healthz`)).status, 200)
+  writeFileSync(config, 'clusters: []\n')
+  child.kill('SIGHUP')
+  await waitFor(() => out.includes('config reloaded'), 5000, 'reload log line')
+  const started = Date.now()
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
+  child.kill('SIGTERM')
+  const code = await exited
+  t.equal(code, 0)
+  t.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms with a poll in flight`)
+})
