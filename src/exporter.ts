@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from './config/load.js'
 import { staticLabelNames, type Config } from './config/schema.js'
 import { ClusterMetrics, ProcessMetrics } from './metrics/exposition.js'
 import { Poller } from './poller.js'
+import { buildReport, globalEntitlementSamples, type Report } from './report.js'
+import { SnapshotArchiver } from './snapshots.js'
 import { buildApp, type App } from './server/app.js'
 import { Store } from './store.js'
 import { VERSION } from './version.js'
@@ -29,6 +31,7 @@ export interface Exporter {
   readonly app: App
   readonly store: Store
   readonly poller: Poller
+  readonly archiver: SnapshotArchiver
   readonly clusterMetrics: ClusterMetrics
   /** Base URL it listens on, e.g. `http://127.0.0.1:9847`. */
   readonly url: string
@@ -49,10 +52,13 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const clusterMetrics = new ClusterMetrics(store)
   const processMetrics = new ProcessMetrics(VERSION)
   const poller = new Poller({ store, log })
+  const archiver = new SnapshotArchiver({ store, log })
+  clusterMetrics.setAggregates(() => globalEntitlementSamples(store.list(), config.global.entitlements))
 
   const applyConfig = (next: Config): void => {
     clusterMetrics.setStaticLabels(staticLabelNames(next))
     poller.apply(next)
+    archiver.apply(next)
     config = next
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
@@ -91,6 +97,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const app = buildApp({
     store, clusterMetrics, processMetrics, logger: log, version: VERSION,
     ready: () => store.allPolled(),
+    report: () => buildReport(store.list(), config.global.entitlements, Date.now()),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
   })
@@ -100,18 +107,30 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const host = opts.host === '' || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   poller.start()
+  archiver.start()
   log.info({ url, clusters: config.clusters.length, version: VERSION }, 'license-exporter started')
 
   return {
-    app, store, poller, clusterMetrics, url,
+    app, store, poller, archiver, clusterMetrics, url,
     config: () => config,
     reload,
     async close () {
       unsubscribe()
       clearTimeout(renderTimer)
       clearInterval(staleTimer)
-      await poller.stop()
+      await Promise.all([poller.stop(), archiver.stop()])
       await app.close()
     },
   }
+}
+
+/** Poll every cluster of a config once and build the multicluster report (`--report`). */
+export async function runReport (configFile: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Report> {
+  const config = await loadConfig(configFile, env)
+  const store = new Store()
+  const poller = new Poller({ store, log: logger })
+  poller.apply(config)
+  await poller.pollAllOnce()
+  await poller.stop()
+  return buildReport(store.list(), config.global.entitlements, Date.now())
 }

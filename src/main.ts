@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
-import { startExporter } from './exporter.js'
+import { runReport, startExporter } from './exporter.js'
+import { reportCsv } from './report.js'
 import { LOG_LEVELS, createLogger } from './logger.js'
 import { VERSION } from './version.js'
 
@@ -22,6 +23,9 @@ const USAGE = `usage: license-exporter [flags]
   --web.enable-lifecycle       serve POST /-/reload
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
+  --report                     poll every cluster once, print the IBM multicluster report, exit
+                               (0, or 3 when a cluster failed to report)
+  --report.format=FORMAT       csv (default) or json
   --version                    print the version and exit
   --help                       this text
 `
@@ -48,6 +52,8 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'web.enable-lifecycle': { type: 'boolean', default: false },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
+        report: { type: 'boolean', default: false },
+        'report.format': { type: 'string', default: 'csv' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -73,6 +79,22 @@ export async function main (argv: string[]): Promise<number | undefined> {
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     process.stderr.write(`--log.level must be one of ${LOG_LEVELS.join(', ')}\n`)
     return 2
+  }
+  if (values.report) {
+    const format = values['report.format']
+    if (format !== 'csv' && format !== 'json') {
+      process.stderr.write('--report.format must be csv or json\n')
+      return 2
+    }
+    try {
+      const report = await runReport(configFile, createLogger(level, process.stderr))
+      process.stdout.write(format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`)
+      if (report.missing.length > 0) process.stderr.write(`clusters that failed to report: ${report.missing.join(', ')}\n`)
+      return report.missing.length > 0 ? 3 : 0
+    } catch (err) {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+      return 1
+    }
   }
   const listen = parseListenAddress(values['web.listen-address'])
   if (listen === undefined) {

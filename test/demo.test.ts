@@ -26,6 +26,15 @@ t.test('npm run demo: the README quick start shows what issue #2 promises', asyn
   t.equal(seriesValue(m, 'license_cluster_up', { cluster: 'dt-legacy' }), 0)
   t.equal(seriesValue(m, 'license_cluster_poll_errors_total', { cluster: 'dt-legacy', reason: 'http_5xx' }), 1)
   t.equal(seriesValue(m, 'license_cluster_poll_errors_total', { cluster: 'dt-dr', reason: 'timeout' }), 1)
+  // IBM: usage for several products and units on at least two clusters, unannotated pods, entitlements.
+  for (const cluster of ['ocp-prod-1', 'ocp-prod-2']) {
+    const units = new Set(m.split('\n').filter(l => l.startsWith('license_usage{') && l.includes(`cluster="${cluster}"`)).map(l => /unit="([^"]+)"/.exec(l)?.[1]))
+    t.ok(units.size >= 2, `${cluster}: usage in ${units.size} units`)
+  }
+  t.equal(seriesValue(m, 'license_unannotated_pods', { cluster: 'ocp-prod-1' }), 3)
+  t.equal(seriesValue(m, 'license_quota', { cluster: 'ocp-prod-1', product: 'IBM Cloud Pak for Integration' }), 24)
+  t.equal(seriesValue(m, 'license_usage_ratio', { cluster: '_all', product: 'IBM API Connect Enterprise', unit: 'VIRTUAL_PROCESSOR_CORE' }), (8 + 16 + 8) / 40)
+  await waitFor(async () => seriesValue(await (await fetch(`${url}/metrics`)).text(), 'license_snapshot_size_bytes', { cluster: 'ocp-prod-1' }), 5000, 'snapshot archived')
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: m, encoding: 'utf8' })
   if (lint.error === undefined) t.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`)
   else if (process.env.CI === 'true') t.fail('promtool is missing in CI')

@@ -68,7 +68,9 @@ export function writeConfig (dir: string, sim: Simulator, clusters: Record<strin
   }
   const lines = ['global:', ...[...global].map(([k, v]) => `  ${k}: ${v}`), 'clusters:']
   for (const [name, c] of Object.entries(clusters)) {
-    lines.push(`  - name: ${name}`, `    type: dynatrace_managed`, `    url: ${sim.baseUrl(name)}`)
+    const type = c.scenario.kind === 'ibm' ? 'ibm_license_service' : 'dynatrace_managed'
+    lines.push(`  - name: ${name}`, `    type: ${type}`, `    url: ${sim.baseUrl(name)}`)
+    if (c.scenario.kind === 'ibm' && c.scenario.auth === 'bearer') lines.push('    auth: bearer')
     const tokenAs = c.tokenAs ?? 'file'
     if (tokenAs === 'file') {
       const file = join(dir, `${name}.token`)

@@ -8,6 +8,17 @@ import { tempDir, waitFor } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const MAIN = join(ROOT, 'src', 'main.ts')
+/** Run the CLI without blocking this process (which may host the simulator the CLI talks to). */
+function runAsync (args: string[]): Promise<{ status: number | null, stdout: string, stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    child.on('close', status => resolve({ status, stdout, stderr }))
+  })
+}
 const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
 
 t.test('listen address parsing', async t => {
@@ -63,4 +74,31 @@ t.test('serves, reloads on SIGHUP, exits 0 on SIGTERM within 5 s', async t => {
   const code = await exited
   t.equal(code, 0)
   t.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms with a poll in flight`)
+})
+
+t.test('--report polls once and prints the CSV; exit 3 when a cluster failed to report', async t => {
+  const sim = await startSimulator({
+    a: { kind: 'ibm', token: 'ibm-report-token-a' },
+    b: { kind: 'ibm', token: 'ibm-report-token-b', auth: 'bearer' },
+  })
+  t.teardown(() => sim.close())
+  const dir = tempDir()
+  const config = join(dir, 'config.yaml')
+  writeFileSync(config, [
+    'clusters:',
+    `  - { name: a, type: ibm_license_service, url: "${sim.baseUrl('a')}", token: ibm-report-token-a }`,
+    `  - { name: b, type: ibm_license_service, url: "${sim.baseUrl('b')}", token: ibm-report-token-b, auth: bearer }`,
+  ].join('\n') + '\n')
+  const ok = await runAsync([`--config.file=${config}`, '--report'])
+  t.equal(ok.status, 0, ok.stderr)
+  const lines = ok.stdout.trim().split('\r\n')
+  t.equal(lines[0], 'product,product_id,unit,total,entitlement,remaining,compliant,a,b')
+  t.match(ok.stdout, /IBM MQ Advanced,208423bb063c43288328b1d788745b0c,VIRTUAL_PROCESSOR_CORE,8,,,,4,4/)
+  t.notMatch(ok.stdout + ok.stderr, /ibm-report-token/)
+
+  sim.set('b', { kind: 'ibm', token: 'ibm-report-token-b', auth: 'bearer', fault: { kind: 'status', status: 500 } })
+  const json = await runAsync([`--config.file=${config}`, '--report', '--report.format=json'])
+  t.equal(json.status, 3)
+  t.same((JSON.parse(json.stdout) as { missing: string[] }).missing, ['b'])
+  t.match(json.stderr, /failed to report: b/)
 })

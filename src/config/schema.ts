@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { clusterSchema, type ClusterConfig } from '../sources/registry.js'
+import { entitlementsSchema } from '../entitlements.js'
 import { duration } from './common.js'
 
 const MIB = 1024 * 1024
@@ -15,6 +16,8 @@ export const globalSchema = z.strictObject({
   concurrency: z.int().min(1).max(4096).default(16),
   stale_after: duration.default(15 * 60_000),
   max_response_bytes: z.int().positive().default(4 * MIB),
+  /** Entitlements compared with the sum over all IBM License Service clusters. */
+  entitlements: entitlementsSchema.default([]),
 })
 export type GlobalConfig = z.output<typeof globalSchema>
 

@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib'
 import { Counter, Gauge, Registry, collectDefaultMetrics, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client'
 import { POLL_ERROR_REASONS } from '../errors.js'
+import type { LabeledSample } from '../report.js'
 import type { Store } from '../store.js'
 import { CATALOGUE, type MetricName } from './catalogue.js'
 
@@ -81,8 +82,15 @@ export class ClusterMetrics {
   #renderedVersion = -1
   #pending: Promise<void> | undefined
   #cache: Record<Format, Rendered> = { text: rendered(''), openmetrics: rendered('') }
+  #aggregates: () => readonly LabeledSample[] = () => []
   /** How many renders happened (for tests and the benchmark). */
   renders = 0
+
+  /** Series computed over several clusters (e.g. global entitlements), recomputed at every render. */
+  setAggregates (fn: () => readonly LabeledSample[]): void {
+    this.#aggregates = fn
+    this.#renderedVersion = -1
+  }
 
   constructor (store: Store) {
     this.#store = store
@@ -139,6 +147,7 @@ export class ClusterMetrics {
       if (st.lastSuccessMs !== undefined) set('license_cluster_last_success_timestamp_seconds', base, st.lastSuccessMs / 1000)
       for (const reason of POLL_ERROR_REASONS) set('license_cluster_poll_errors_total', { ...base, reason }, st.errors[reason])
     }
+    for (const s of this.#aggregates()) set(s.metric, s.labels, s.value)
     const [text, om] = await Promise.all([this.#text.metrics(), this.#om.metrics()])
     // OpenMetrics: the `# EOF` belongs at the very end, after the per-scrape process metrics.
     this.#cache = { text: rendered(text), openmetrics: rendered(om.endsWith(EOF_LINE) ? om.slice(0, -EOF_LINE.length) : om) }

@@ -5,6 +5,8 @@
 import { gzipSync } from 'node:zlib'
 import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
+import { z } from 'zod'
+import { reportCsv, type Report } from '../report.js'
 import { CONTENT_TYPES, type ClusterMetrics, type Format, type ProcessMetrics } from '../metrics/exposition.js'
 import type { Store } from '../store.js'
 import { landingPage } from './page.js'
@@ -19,6 +21,8 @@ export interface AppDeps {
   version: string
   /** True once the config is loaded and every cluster was polled once. */
   ready: () => boolean
+  /** The multicluster report of the current state. */
+  report: () => Report
   /** Reload the config; resolves to an error message when the new config was refused. */
   reload: () => Promise<string | undefined>
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
@@ -82,6 +86,18 @@ export function buildApp (deps: AppDeps) {
   })
 
   app.get('/api/v1/clusters', async () => ({ ready: deps.ready(), clusters: deps.store.list().map(clusterView) }))
+
+  const reportQuery = z.strictObject({ format: z.enum(['json', 'csv']).default('json') })
+  app.get('/api/v1/report', async (req, reply) => {
+    const query = reportQuery.safeParse(req.query)
+    if (!query.success) return reply.code(400).send({ error: 'query: format must be json or csv' })
+    const report = deps.report()
+    if (query.data.format === 'json') return report
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="license-report-${report.generated_at.slice(0, 10)}.csv"`)
+      .send(reportCsv(report))
+  })
 
   app.get('/', async (_req, reply) => {
     const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list().map(clusterView) })

@@ -25,7 +25,7 @@ export function landingPage (opts: { version: string, ready: boolean, clusters: 
 .up{color:#1a7f37}.down{color:#cf222e;font-weight:bold}.pending{color:#9a6700}</style></head>
 <body><h1>License Exporter</h1>
 <p>Version ${escapeHtml(opts.version)}. ${opts.ready ? 'Ready: every cluster has been polled.' : 'Not ready yet: the first poll round is running.'}</p>
-<ul><li><a href="metrics">Metrics</a></li><li><a href="api/v1/clusters">Clusters (JSON)</a></li><li><a href="healthz">Health</a></li><li><a href="readyz">Readiness</a></li></ul>
+<ul><li><a href="metrics">Metrics</a></li><li><a href="api/v1/clusters">Clusters (JSON)</a></li><li><a href="api/v1/report">IBM multicluster report (JSON)</a>, <a href="api/v1/report?format=csv">CSV</a></li><li><a href="healthz">Health</a></li><li><a href="readyz">Readiness</a></li></ul>
 <table><thead><tr><th>Cluster</th><th>Source</th><th>Status</th><th>Last success</th><th>Last error</th><th>Series</th></tr></thead>
 <tbody>
 ${rows}

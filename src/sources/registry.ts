@@ -3,10 +3,12 @@
  */
 import { z } from 'zod'
 import { dynatraceSource } from './dynatrace.js'
+import { ibmSource } from './ibm.js'
 import type { PollContext, PollOutcome } from './types.js'
 
 const SOURCES = {
   dynatrace_managed: dynatraceSource,
+  ibm_license_service: ibmSource,
 } as const
 
 type Registered = (typeof SOURCES)[keyof typeof SOURCES]

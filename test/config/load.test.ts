@@ -10,11 +10,20 @@ const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'config')
 t.test('the example config is valid and documents the defaults', async t => {
   const dir = tempDir()
   writeFileSync(join(dir, 'tok'), 'file-token-value\n')
-  const text = readFileSync(join(import.meta.dirname, '..', '..', 'config', 'example.yaml'), 'utf8').replace('/run/secrets/dt-prod-eu', join(dir, 'tok'))
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'config', 'example.yaml'), 'utf8')
+    .replace('/run/secrets/dt-prod-eu', join(dir, 'tok')).replace('/run/secrets/ibm-ocp1', join(dir, 'tok'))
+    .replace('/var/run/secrets/kubernetes.io/serviceaccount/token', join(dir, 'tok'))
   const config = await parseConfig(text, 'example.yaml', { DT_PROD_US_TOKEN: 'x'.repeat(20) })
-  t.equal(config.clusters.length, 2)
+  t.equal(config.clusters.length, 4)
   t.equal(config.clusters[0]?.token, 'file-token-value')
-  t.same(config.global, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304 })
+  t.equal(config.global.entitlements.length, 1)
+  const ibm = config.clusters[2]
+  t.equal(ibm?.type, 'ibm_license_service')
+  if (ibm?.type === 'ibm_license_service') {
+    t.equal(ibm.entitlements.length, 2)
+    t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep: 30, timeout: 300_000, max_bytes: 67_108_864 })
+  }
+  t.same({ ...config.global, entitlements: [] }, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304, entitlements: [] })
   t.equal(config.clusters[1]?.token, 'x'.repeat(20))
   t.same(staticLabelNames(config), ['env', 'region'])
   t.equal(effectiveSettings(config.clusters[0]!, config.global).intervalMs, 600_000)

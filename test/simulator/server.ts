@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { LICENSE_PRESETS, environmentTotal, type LicensePreset } from './dynatrace.js'
+import { HTML_UNAUTHORIZED, bundledProducts, health, products, snapshotZip, type ProductRecord } from './ibm.js'
 
 /** Something going wrong on purpose. */
 export type Fault =
@@ -39,8 +40,29 @@ export interface DynatraceScenario {
   latencyMs?: number
 }
 
+/** A simulated IBM License Service instance. */
+export interface IbmScenario {
+  kind: 'ibm'
+  token: string
+  /** How the token must arrive (default url_token). */
+  auth?: 'url_token' | 'bearer'
+  products?: ProductRecord[] | unknown
+  bundled?: unknown
+  /** Pods with incomplete annotations in `/health`. */
+  unannotated?: number
+  version?: string
+  /** Applies to `/products`; `faultAll` extends it to every endpoint. */
+  fault?: Fault
+  faultAll?: boolean
+  /** These optional endpoints answer 404 (an older version). */
+  missing?: Array<'bundled_products' | 'health' | 'version'>
+  /** What `/snapshot` answers. */
+  snapshot?: 'zip' | 'corrupt' | Fault
+  latencyMs?: number
+}
+
 /** Any simulated cluster. */
-export type Scenario = DynatraceScenario
+export type Scenario = DynatraceScenario | IbmScenario
 
 /** A request the simulator saw (for assertions about headers sent). */
 export interface SeenRequest {
@@ -150,6 +172,41 @@ async function handleDynatrace (s: DynatraceScenario, rest: string, req: Incomin
   dtError(res, 404, 'Not Found')
 }
 
+function html (res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/html;charset=utf-8' })
+  res.end(body)
+}
+
+async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (s.latencyMs !== undefined) await sleep(s.latencyMs)
+  const given = (s.auth ?? 'url_token') === 'bearer' ? req.headers.authorization : url.searchParams.get('token')
+  const expected = (s.auth ?? 'url_token') === 'bearer' ? `Bearer ${s.token}` : s.token
+  const authorized = given === expected
+  if (rest === '/version') {
+    if (s.missing?.includes('version')) return html(res, 404, '<html><body>Not Found</body></html>')
+    if (s.fault !== undefined && s.faultAll === true) return playFault(s.fault, res, {})
+    return json(res, 200, { version: s.version ?? '4.2.9', buildDate: '2026-10-01T10:00:00Z', commit: 'a1b2c3d' })
+  }
+  const known = ['/products', '/bundled_products', '/health', '/snapshot']
+  if (!known.includes(rest)) return html(res, 404, '<html><body>Not Found</body></html>')
+  const optional = rest === '/bundled_products' || rest === '/health'
+  if (optional && s.missing?.includes(rest.slice(1) as 'bundled_products' | 'health')) return html(res, 404, '<html><body>Not Found</body></html>')
+  if (s.fault !== undefined && (rest === '/products' || s.faultAll === true)) return playFault(s.fault, res, s.products ?? products())
+  if (!authorized) return html(res, 401, HTML_UNAUTHORIZED)
+  switch (rest) {
+    case '/products': return json(res, 200, s.products ?? products())
+    case '/bundled_products': return json(res, 200, s.bundled ?? bundledProducts())
+    case '/health': return json(res, 200, health(s.unannotated ?? 0))
+    default: {
+      const snap = s.snapshot ?? 'zip'
+      if (typeof snap === 'object') return playFault(snap, res, {})
+      const body = snap === 'zip' ? snapshotZip('sim') : snapshotZip('sim').subarray(0, 60)
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': 'attachment; filename="snapshot.zip"', 'content-length': body.length })
+      res.end(body)
+    }
+  }
+}
+
 /** Start a simulator on a loopback port. */
 export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string } = {}): Promise<Simulator> {
   const scenarios = new Map(Object.entries(clusters))
@@ -162,7 +219,8 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     const scenario = scenarios.get(name)
     if (requests.length < 10_000) requests.push({ cluster: name, path: `${rest}${url.search}`, headers: req.headers })
     if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
-    handleDynatrace(scenario, rest, req, res).catch(() => res.destroy())
+    const work = scenario.kind === 'ibm' ? handleIbm(scenario, rest, url, req, res) : handleDynatrace(scenario, rest, req, res)
+    work.catch(() => res.destroy())
   })
   server.keepAliveTimeout = 1000
   const host = opts.host ?? '127.0.0.1'

@@ -1,0 +1,73 @@
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { parseConfig } from '../src/config/load.js'
+import { createLogger } from '../src/logger.js'
+import { SnapshotArchiver, archiveName, checkZip } from '../src/snapshots.js'
+import { Store } from '../src/store.js'
+import { snapshotZip } from './simulator/ibm.js'
+import { startSimulator, type IbmScenario } from './simulator/server.js'
+import { LogCapture, tempDir } from './helpers.js'
+
+t.test('zip check', async t => {
+  const zip = snapshotZip('c')
+  t.same(checkZip(zip), { ok: true, entries: 3 })
+  t.equal(checkZip(zip.subarray(0, 60)).ok, false, 'truncated')
+  t.equal(checkZip(Buffer.from('<html>not a zip</html>')).ok, false, 'HTML')
+  const damaged = Buffer.from(zip)
+  damaged.writeUInt32LE(0, zip.length - 22 - 60)
+  t.equal(checkZip(damaged).ok, false, 'damaged central directory')
+})
+
+async function setup (t: { teardown (fn: () => unknown): void }, scenario: IbmScenario, keep = 2) {
+  const sim = await startSimulator({ ocp: scenario })
+  const dir = tempDir()
+  const config = await parseConfig(`clusters:\n  - name: ocp\n    type: ibm_license_service\n    url: ${sim.baseUrl('ocp')}\n    token: ${scenario.token}\n    snapshot: { directory: ${dir}, keep: ${keep}, interval: 1h }\n`, 'x.yaml')
+  const store = new Store()
+  store.sync([{ name: 'ocp', type: 'ibm_license_service', labels: {}, staleAfterMs: 60_000 }])
+  let now = Date.UTC(2026, 10, 22, 8, 0, 0)
+  const logs = new LogCapture()
+  const archiver = new SnapshotArchiver({ store, log: createLogger('info', logs), now: () => (now += 60_000) })
+  archiver.apply(config)
+  t.teardown(async () => { await archiver.stop(); await sim.close() })
+  const files = (): string[] => readdirSync(join(dir, 'ocp')).sort()
+  return { sim, dir, store, archiver, files, logs }
+}
+
+t.test('two downloads give two valid zips; failures leave them untouched; retention drops only the oldest', async t => {
+  const { sim, dir, store, archiver, files, logs } = await setup(t, { kind: 'ibm', token: 'ibm-snap-token-01' })
+  const first = await archiver.runNow('ocp')
+  const second = await archiver.runNow('ocp')
+  t.ok(first.ok && second.ok)
+  t.equal(files().length, 2)
+  for (const f of files()) t.ok(checkZip(readFileSync(join(dir, 'ocp', f))).ok, `${f} is a valid zip`)
+  const before = files().map(f => [f, readFileSync(join(dir, 'ocp', f)).toString('base64')])
+  t.equal(store.get('ocp')?.extras.get('license_snapshot_size_bytes')?.value, snapshotZip('sim').length)
+
+  for (const snapshot of ['corrupt', { kind: 'status', status: 500 }, { kind: 'html' }, { kind: 'status', status: 401, body: '<b>Unauthorized</b>', contentType: 'text/html' }] as const) {
+    sim.set('ocp', { kind: 'ibm', token: 'ibm-snap-token-01', snapshot })
+    const r = await archiver.runNow('ocp')
+    t.notOk(r.ok, `${JSON.stringify(snapshot)} fails`)
+    t.same(files().map(f => [f, readFileSync(join(dir, 'ocp', f)).toString('base64')]), before, 'earlier archives untouched, no temp file left')
+  }
+  const lastOk = store.get('ocp')?.extras.get('license_snapshot_last_success_timestamp_seconds')?.value
+
+  sim.set('ocp', { kind: 'ibm', token: 'ibm-snap-token-01' })
+  const third = await archiver.runNow('ocp')
+  t.ok(third.ok)
+  t.equal(files().length, 2, 'keep: 2')
+  t.same(files(), [before[1]![0], (third as { file: string }).file.split('/').pop()], 'the oldest went, the newest came')
+  t.ok(store.get('ocp')!.extras.get('license_snapshot_last_success_timestamp_seconds')!.value > lastOk!)
+  t.notMatch(logs.text, 'ibm-snap-token-01', 'token not logged')
+})
+
+t.test('a restart picks the newest archive up from disk and schedules from it', async t => {
+  const { dir, store, archiver } = await setup(t, { kind: 'ibm', token: 'ibm-snap-token-02' })
+  mkdirSync(join(dir, 'ocp'), { recursive: true })
+  const file = join(dir, 'ocp', archiveName(Date.now()))
+  writeFileSync(file, snapshotZip('old'))
+  archiver.start()
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.equal(store.get('ocp')?.extras.get('license_snapshot_size_bytes')?.value, statSync(file).size)
+  t.equal(readdirSync(join(dir, 'ocp')).length, 1, 'not downloaded again before the interval is up')
+})
