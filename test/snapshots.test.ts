@@ -71,3 +71,25 @@ t.test('a restart picks the newest archive up from disk and schedules from it', 
   t.equal(store.get('ocp')?.extras.get('license_snapshot_size_bytes')?.value, statSync(file).size)
   t.equal(readdirSync(join(dir, 'ocp')).length, 1, 'not downloaded again before the interval is up')
 })
+
+t.test('scheduled downloads: two runs on the schedule give two valid zips', async t => {
+  const sim = await startSimulator({ ocp: { kind: 'ibm', token: 'ibm-snap-token-03', auth: 'bearer' } })
+  const dir = tempDir()
+  const config = await parseConfig(`clusters:\n  - name: ocp\n    type: ibm_license_service\n    url: ${sim.baseUrl('ocp')}\n    auth: bearer\n    token: ibm-snap-token-03\n    snapshot: { directory: ${dir}, keep: 5, interval: 300ms }\n`, 'x.yaml')
+  const store = new Store()
+  store.sync([{ name: 'ocp', type: 'ibm_license_service', labels: {}, staleAfterMs: 60_000 }])
+  const archiver = new SnapshotArchiver({ store, log: createLogger('silent') })
+  archiver.apply(config)
+  archiver.start()
+  t.teardown(async () => { await archiver.stop(); await sim.close() })
+  const deadline = Date.now() + 5000
+  let files: string[] = []
+  while (Date.now() < deadline) {
+    try { files = readdirSync(join(dir, 'ocp')).filter(x => x.endsWith('.zip')) } catch { files = [] }
+    if (files.length >= 2) break
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  t.ok(files.length >= 2, `${files.length} archives after the schedule ran`)
+  for (const file of files) t.ok(checkZip(readFileSync(join(dir, 'ocp', file))).ok)
+  t.ok(sim.requests.filter(r => r.path === '/snapshot').every(r => r.headers.authorization === 'Bearer ibm-snap-token-03'))
+})

@@ -3,7 +3,8 @@
  * base URL is `<sim.url>/<name>`. Scenarios can be changed while running (`sim.set`). Used by the tests,
  * the demo and the benchmarks.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { LICENSE_PRESETS, environmentTotal, type LicensePreset } from './dynatrace.js'
 import { HTML_UNAUTHORIZED, bundledProducts, health, products, snapshotZip, type ProductRecord } from './ibm.js'
@@ -208,10 +209,10 @@ async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingM
 }
 
 /** Start a simulator on a loopback port. */
-export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string } = {}): Promise<Simulator> {
+export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string, tls?: { key: string | Buffer, cert: string | Buffer } } = {}): Promise<Simulator> {
   const scenarios = new Map(Object.entries(clusters))
   const requests: SeenRequest[] = []
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim')
     const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname)
     const name = m?.[1] ?? ''
@@ -221,12 +222,13 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
     const work = scenario.kind === 'ibm' ? handleIbm(scenario, rest, url, req, res) : handleDynatrace(scenario, rest, req, res)
     work.catch(() => res.destroy())
-  })
+  }
+  const server = opts.tls === undefined ? createServer(handler) : createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
   server.keepAliveTimeout = 1000
   const host = opts.host ?? '127.0.0.1'
   await new Promise<void>(resolve => server.listen(opts.port ?? 0, host, resolve))
   const { port } = server.address() as AddressInfo
-  const url = `http://${host}:${port}`
+  const url = `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`
   return {
     url,
     server,
