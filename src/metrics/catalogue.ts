@@ -41,6 +41,7 @@ export const CATALOGUE = {
   license_cluster_up: { type: 'gauge', labels: [], health: true, help: '1 if the last poll of the cluster succeeded, else 0.' },
   license_cluster_poll_duration_seconds: { type: 'gauge', labels: [], health: true, help: 'Duration of the last poll of the cluster.' },
   license_cluster_last_success_timestamp_seconds: { type: 'gauge', labels: [], health: true, help: 'End of the last successful poll of the cluster, as Unix time.' },
+  license_cluster_stale_after_seconds: { type: 'gauge', labels: [], health: true, help: 'Configured stale_after of the cluster: its license values are removed this long after its last success.' },
   license_cluster_poll_errors_total: { type: 'counter', labels: ['reason'], health: true, help: 'Failed polls of the cluster, by reason.' },
 } as const satisfies Record<string, MetricDef>
 

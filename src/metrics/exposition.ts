@@ -142,6 +142,7 @@ export class ClusterMetrics {
       const base: Record<string, string> = { cluster: st.id.name, source: st.id.type, ...st.id.labels }
       for (const s of st.samples) set(s.metric, { ...base, ...s.labels }, s.value)
       for (const s of st.extras.values()) set(s.metric, { ...base, ...s.labels }, s.value)
+      set('license_cluster_stale_after_seconds', base, st.id.staleAfterMs / 1000)
       if (st.up !== undefined) set('license_cluster_up', base, st.up ? 1 : 0)
       if (st.lastDurationMs !== undefined) set('license_cluster_poll_duration_seconds', base, st.lastDurationMs / 1000)
       if (st.lastSuccessMs !== undefined) set('license_cluster_last_success_timestamp_seconds', base, st.lastSuccessMs / 1000)

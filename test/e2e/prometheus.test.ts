@@ -1,0 +1,94 @@
+/**
+ * End to end with a real Prometheus (Debian's `prometheus`): simulator fleet -> exporter -> Prometheus with
+ * the shipped rule file. Through Prometheus' HTTP API: the target is up, every dashboard query and variable
+ * returns data, and the overage alert fires for the overage cluster and for no other.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import t from 'tap'
+import { startExporter } from '../../src/exporter.js'
+import { createLogger } from '../../src/logger.js'
+import { fleetClusters, writeFleetConfig } from '../simulator/fleet.js'
+import { startSimulator } from '../simulator/server.js'
+import { LogCapture, tempDir, waitFor } from '../helpers.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const haveProm = spawnSync('prometheus', ['--version']).status === 0
+
+async function freePort (): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>(resolve => srv.close(() => resolve()))
+  return port
+}
+
+interface PromResult<T> { status: string, data: T, error?: string }
+
+t.test('exporter + real Prometheus + shipped rules + dashboard queries', { skip: !haveProm && process.env.CI !== 'true' ? 'prometheus not installed (apt-get install -y prometheus)' : false }, async t => {
+  t.ok(haveProm, 'prometheus is installed')
+  const clusters = fleetClusters()
+  const sim = await startSimulator(clusters)
+  const dir = tempDir('license-exporter-e2e-')
+  const configFile = writeFleetConfig(sim, clusters, dir, { interval: '2s', timeout: '1s', staleAfter: '1m' })
+  const exporter = await startExporter({ configFile, host: '127.0.0.1', port: 0, logger: createLogger('warn', new LogCapture()) })
+  t.teardown(async () => { await exporter.close(); await sim.close() })
+
+  const promPort = await freePort()
+  const promConfig = join(dir, 'prometheus.yml')
+  writeFileSync(promConfig, [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `rule_files: ["${join(ROOT, 'config', 'prometheus', 'license-alerts.yml')}"]`,
+    'scrape_configs:',
+    '  - job_name: license-exporter',
+    '    honor_labels: true',
+    `    static_configs: [{ targets: ["${new URL(exporter.url).host}"] }]`,
+  ].join('\n') + '\n')
+  const prom = spawn('prometheus', [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let promLog = ''
+  prom.stderr.on('data', (d: Buffer) => { promLog += d.toString() })
+  const promExit = new Promise(resolve => prom.on('exit', resolve))
+  t.teardown(async () => { prom.kill('SIGTERM'); await promExit })
+  const api = `http://127.0.0.1:${promPort}/api/v1`
+  const get = async <T>(path: string): Promise<PromResult<T>> => (await (await fetch(`${api}${path}`)).json()) as PromResult<T>
+  const query = (q: string) => get<{ result: Array<{ metric: Record<string, string>, value: [number, string] }> }>(`/query?query=${encodeURIComponent(q)}`)
+
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => undefined))?.ok, 30_000, `Prometheus ready (${promLog})`)
+  await waitFor(async () => (await query('up{job="license-exporter"} == 1')).data.result.length === 1, 30_000, 'exporter target up')
+  t.pass('the exporter target is up in Prometheus')
+
+  // Overage alert: firing for the overage cluster, for no other.
+  type Alert = { labels: Record<string, string>, state: string }
+  const firing = await waitFor(async () => {
+    const alerts = (await get<{ alerts: Alert[] }>('/alerts')).data.alerts.filter(a => a.labels.alertname === 'LicenseQuotaExhausted' && a.state === 'firing')
+    return alerts.length > 0 ? alerts : undefined
+  }, 30_000, 'LicenseQuotaExhausted firing')
+  t.same([...new Set(firing.map(a => a.labels.cluster))], ['dt-prod-eu'], 'LicenseQuotaExhausted fires for dt-prod-eu only')
+  t.same(firing.map(a => [a.labels.unit, a.labels.status, a.labels.severity]), [['ddu', 'OVERAGE_QUOTA_REACHED', 'critical']])
+
+  // Every dashboard query returns data (variables at "All"; Grafana's interval variables made concrete).
+  await new Promise(resolve => setTimeout(resolve, 3000)) // enough samples for increase()
+  const subst = (expr: string): string => expr.replace(/\$(cluster|source|product)\b/g, '.*').replace(/\$__rate_interval/g, '30s')
+  for (const file of readdirSync(join(ROOT, 'grafana', 'dashboards')).filter(f => f.endsWith('.json'))) {
+    const d = JSON.parse(readFileSync(join(ROOT, 'grafana', 'dashboards', file), 'utf8')) as {
+      panels: Array<{ title: string, targets: Array<{ expr: string }> }>
+      templating: { list: Array<{ name: string, type: string, query: string }> }
+    }
+    for (const panel of d.panels) {
+      for (const target of panel.targets) {
+        const r = await query(subst(target.expr))
+        t.ok(r.status === 'success' && r.data.result.length > 0, `${file} / ${panel.title}: ${target.expr} returns data${r.error !== undefined ? ` (${r.error})` : ''}`)
+      }
+    }
+    for (const v of d.templating.list.filter(x => x.type === 'query')) {
+      const m = /^label_values\((?:(.+), )?(\w+)\)$/.exec(v.query)
+      t.ok(m, `${file}: variable ${v.name} is a label_values query`)
+      const match = m?.[1] === undefined ? '' : `?match[]=${encodeURIComponent(subst(m[1]))}`
+      const r = await get<string[]>(`/label/${m?.[2] ?? ''}/values${match}`)
+      t.ok(r.data.length > 0, `${file}: variable ${v.name} has values (${r.data.slice(0, 4).join(', ')})`)
+    }
+  }
+})
