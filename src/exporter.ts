@@ -10,6 +10,7 @@ import { Poller } from './poller.js'
 import { buildReport, globalEntitlementSamples, type Report } from './report.js'
 import { SnapshotArchiver } from './snapshots.js'
 import { buildApp, type App } from './server/app.js'
+import { loadWebConfig } from './server/web-config.js'
 import { Store } from './store.js'
 import { VERSION } from './version.js'
 
@@ -22,6 +23,8 @@ export interface ExporterOptions {
   logger: Logger
   enableLifecycle?: boolean
   env?: NodeJS.ProcessEnv
+  /** Web config file (TLS, basic auth, bearer token), as `--web.config.file`. */
+  webConfigFile?: string
   /** How often stale data is looked for, in ms (default 1000). */
   staleCheckMs?: number
 }
@@ -48,6 +51,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const log = opts.logger
   const env = opts.env ?? process.env
   let config = await loadConfig(opts.configFile, env)
+  const web = opts.webConfigFile === undefined ? undefined : await loadWebConfig(opts.webConfigFile)
   const store = new Store()
   const clusterMetrics = new ClusterMetrics(store)
   const processMetrics = new ProcessMetrics(VERSION)
@@ -100,12 +104,13 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
     report: () => buildReport(store.list(), config.global.entitlements, Date.now()),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
+    ...(web !== undefined ? { web } : {}),
   })
   await app.listen({ host: opts.host, port: opts.port })
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port
   const host = opts.host === '' || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const url = `${web?.tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
   poller.start()
   archiver.start()
   log.info({ url, clusters: config.clusters.length, version: VERSION }, 'license-exporter started')

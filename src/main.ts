@@ -21,6 +21,7 @@ const USAGE = `usage: license-exporter [flags]
   --config.file=PATH           config file (default ${DEFAULT_CONFIG_FILE})
   --web.listen-address=ADDR    host:port to serve on (default ${DEFAULT_LISTEN}; ":PORT" = all interfaces)
   --web.enable-lifecycle       serve POST /-/reload
+  --web.config.file=PATH       TLS and authentication for the server (exporter-toolkit style)
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
   --report                     poll every cluster once, print the IBM multicluster report, exit
@@ -50,6 +51,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'config.file': { type: 'string', default: DEFAULT_CONFIG_FILE },
         'web.listen-address': { type: 'string', default: DEFAULT_LISTEN },
         'web.enable-lifecycle': { type: 'boolean', default: false },
+        'web.config.file': { type: 'string' },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
@@ -104,7 +106,11 @@ export async function main (argv: string[]): Promise<number | undefined> {
   const logger = createLogger(level)
   let exporter
   try {
-    exporter = await startExporter({ configFile, ...listen, logger, enableLifecycle: values['web.enable-lifecycle'] })
+    const webConfigFile = values['web.config.file']
+    exporter = await startExporter({
+      configFile, ...listen, logger, enableLifecycle: values['web.enable-lifecycle'],
+      ...(webConfigFile !== undefined ? { webConfigFile } : {}),
+    })
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)

@@ -6,9 +6,26 @@ import type { Logger } from 'pino'
 import { PollError, classifyError } from './errors.js'
 import { effectiveSettings, type Config, type EffectiveSettings } from './config/schema.js'
 import { pollCluster, type ClusterConfig } from './sources/registry.js'
+import type { PollOutcome } from './sources/types.js'
 import { createHttpTarget, type HttpTarget } from './sources/http.js'
 import type { Store } from './store.js'
 import { scrub } from './util/redact.js'
+
+/** Failures worth another attempt within the same poll deadline. Auth, shape and rate limits are not. */
+const RETRYABLE = new Set(['connect', 'timeout', 'http_5xx'])
+/** Backoff before retry n (0-based) is uniform in [0, min(cap, base * 2^n)) ms: full jitter. */
+const BACKOFF_BASE_MS = 100
+const BACKOFF_CAP_MS = 2000
+/** Do not start an attempt with less time left than this. */
+const MIN_ATTEMPT_MS = 200
+
+function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(done, ms)
+    function done (): void { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
 
 interface Entry {
   readonly cluster: ClusterConfig
@@ -100,6 +117,31 @@ export class Poller {
     this.#stopping = new AbortController()
   }
 
+  /** Retries made within polls since start (transient failures that got another attempt). */
+  retries = 0
+
+  /**
+   * One poll with retries: each attempt gets at most half of the time left (so a hung attempt leaves room
+   * for another), and transient failures are retried after a full-jitter backoff while time remains.
+   */
+  async #attempts (e: Entry, signal: AbortSignal, deadlineAt: number, token: string | undefined, target: HttpTarget): Promise<PollOutcome> {
+    const log = this.#log.child({ cluster: e.cluster.name })
+    for (let n = 0; ; n++) {
+      const left = deadlineAt - this.#now()
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.floor(Math.max(MIN_ATTEMPT_MS, left / 2)))])
+      try {
+        return await pollCluster(e.cluster, { signal: attemptSignal, http: target, token, log })
+      } catch (err) {
+        const pe = classifyError(err, attemptSignal.aborted)
+        const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n)
+        if (!RETRYABLE.has(pe.reason) || signal.aborted || deadlineAt - this.#now() < backoff + MIN_ATTEMPT_MS) throw pe
+        this.retries++
+        log.debug({ reason: pe.reason, attempt: n + 1, backoffMs: Math.round(backoff) }, 'transient failure; retrying')
+        await sleep(backoff, signal)
+      }
+    }
+  }
+
   /** Polls waiting for a free slot. */
   get queued (): number { return this.#queue.length }
 
@@ -166,7 +208,7 @@ export class Poller {
     let onAbort: (() => void) | undefined
     try {
       e.target ??= createHttpTarget({ url: cluster.url, tls: cluster.tls, maxResponseBytes: settings.maxResponseBytes, timeoutMs: settings.timeoutMs })
-      const work = pollCluster(cluster, { signal, http: e.target, token, log: this.#log.child({ cluster: cluster.name }) })
+      const work = this.#attempts(e, signal, startMs + settings.timeoutMs, token, e.target)
       // The hard deadline: even a source that ignores its signal cannot hold the poll past it.
       const abort = new Promise<never>((_resolve, reject) => {
         onAbort = () => reject(new PollError('timeout', `deadline of ${settings.timeoutMs} ms exceeded`))

@@ -11,6 +11,7 @@ import { CONTENT_TYPES, type ClusterMetrics, type Format, type ProcessMetrics } 
 import type { Store } from '../store.js'
 import { landingPage } from './page.js'
 import { clusterView } from './status.js'
+import { Authenticator, type WebConfig } from './web-config.js'
 
 /** What the app needs. */
 export interface AppDeps {
@@ -27,7 +28,12 @@ export interface AppDeps {
   reload: () => Promise<string | undefined>
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
   enableLifecycle: boolean
+  /** TLS and authentication of the server (`--web.config.file`). */
+  web?: WebConfig
 }
+
+/** Paths served without credentials (liveness probes). */
+const OPEN_PATHS = new Set(['/healthz'])
 
 const QUIET_ROUTES = new Set(['/metrics', '/healthz', '/readyz'])
 const OPENMETRICS = /application\/openmetrics-text/i
@@ -63,7 +69,19 @@ export function buildApp (deps: AppDeps) {
     // Scrapes and probes arrive every few seconds: do not log them; log everything else.
     logController: new LogController({ disableRequestLogging: req => QUIET_ROUTES.has(req.url.split('?')[0] ?? '') }),
     return503OnClosing: true,
+    ...(deps.web?.tls !== undefined ? { https: { cert: deps.web.tls.cert, key: deps.web.tls.key } } : {}),
   })
+
+  if (deps.web !== undefined) {
+    const auth = new Authenticator(deps.web)
+    if (auth.enabled) {
+      app.addHook('onRequest', async (req, reply) => {
+        if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return
+        if (await auth.check(req.headers.authorization)) return
+        return reply.code(401).header('www-authenticate', auth.challenge).type('text/plain').send('Unauthorized\n')
+      })
+    }
+  }
 
   app.get('/metrics', async (req, reply) => {
     const format = negotiateFormat(req.headers.accept)

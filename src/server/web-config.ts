@@ -1,0 +1,99 @@
+/**
+ * Web config in the style of Prometheus' exporter toolkit (`--web.config.file`): TLS for the server, basic
+ * auth with bcrypt-hashed passwords, and/or a bearer token. Validated with zod; every endpoint but
+ * `/healthz` then needs credentials.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import bcrypt from 'bcryptjs'
+import { parseDocument } from 'yaml'
+import { z } from 'zod'
+import { ConfigError } from '../config/load.js'
+import { formatPath } from '../util/path.js'
+
+const BCRYPT = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/
+
+/** The web config file. */
+export const webConfigSchema = z.strictObject({
+  tls_server_config: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
+  basic_auth_users: z.record(z.string().min(1).regex(/^[^:]+$/, 'user names cannot contain ":"'), z.string().regex(BCRYPT, 'must be a bcrypt hash (htpasswd -nBC 10 "" | tr -d \':\\n\')')).optional(),
+  bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
+  bearer_token_file: z.string().min(1).optional(),
+}).refine(c => c.bearer_token === undefined || c.bearer_token_file === undefined, { message: 'set at most one of bearer_token and bearer_token_file', path: ['bearer_token'] })
+
+/** A loaded web config: TLS material read, bearer token resolved. */
+export interface WebConfig {
+  tls: { cert: Buffer, key: Buffer } | undefined
+  users: Readonly<Record<string, string>>
+  bearerToken: string | undefined
+}
+
+/** Load and validate a web config file. Throws {@link ConfigError}. */
+export async function loadWebConfig (file: string): Promise<WebConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
+  }
+  const doc = parseDocument(text, { uniqueKeys: true })
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? ''}`))
+  const parsed = webConfigSchema.safeParse(doc.toJS() ?? {})
+  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(i => `${formatPath(i.path)}: ${i.message}`))
+  const c = parsed.data
+  const read = async (path: string, key: string): Promise<Buffer> => {
+    try {
+      return await readFile(path)
+    } catch (err) {
+      throw new ConfigError(file, [`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
+    }
+  }
+  const tls = c.tls_server_config === undefined ? undefined : {
+    cert: await read(c.tls_server_config.cert_file, 'tls_server_config.cert_file'),
+    key: await read(c.tls_server_config.key_file, 'tls_server_config.key_file'),
+  }
+  const bearerToken = c.bearer_token ?? (c.bearer_token_file === undefined ? undefined : (await read(c.bearer_token_file, 'bearer_token_file')).toString('utf8').trim())
+  return { tls, users: c.basic_auth_users ?? {}, bearerToken }
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest()
+
+/** Checks `Authorization` headers against a web config; successful basic-auth checks are cached. */
+export class Authenticator {
+  readonly #config: WebConfig
+  readonly #verified = new Set<string>()
+
+  constructor (config: WebConfig) { this.#config = config }
+
+  /** True when the config asks for credentials at all. */
+  get enabled (): boolean { return Object.keys(this.#config.users).length > 0 || this.#config.bearerToken !== undefined }
+
+  /** The `WWW-Authenticate` challenge for a 401. */
+  get challenge (): string { return Object.keys(this.#config.users).length > 0 ? 'Basic realm="license-exporter", charset="UTF-8"' : 'Bearer realm="license-exporter"' }
+
+  /** Whether a request with this `Authorization` header may pass. */
+  async check (header: string | undefined): Promise<boolean> {
+    if (!this.enabled) return true
+    if (header === undefined) return false
+    const [scheme, ...rest] = header.trim().split(/\s+/)
+    const value = rest.join(' ')
+    if (scheme?.toLowerCase() === 'bearer' && this.#config.bearerToken !== undefined) {
+      return timingSafeEqual(sha256(value), sha256(this.#config.bearerToken))
+    }
+    if (scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      if (colon < 0) return false
+      const user = decoded.slice(0, colon)
+      const password = decoded.slice(colon + 1)
+      const hash = this.#config.users[user]
+      if (hash === undefined) return false
+      const key = sha256(`${user}\0${password}\0${hash}`).toString('hex')
+      if (this.#verified.has(key)) return true
+      const ok = await bcrypt.compare(password, hash)
+      if (ok && this.#verified.size < 1000) this.#verified.add(key)
+      return ok
+    }
+    return false
+  }
+}

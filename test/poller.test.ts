@@ -1,0 +1,56 @@
+import t from 'tap'
+import { seriesValue, startStack, waitFor } from './helpers.js'
+
+const polls = (sim: { requests: Array<{ cluster: string, path: string }> }, c: string, path = '/api/cluster/v2/clusterLicense'): number =>
+  sim.requests.filter(r => r.cluster === c && r.path === path).length
+
+t.test('a transient 5xx is retried within the same poll and the poll succeeds', async t => {
+  const stack = await startStack(t, { flap: { scenario: { kind: 'dynatrace', token: 'tok-flap-0001', fault: { kind: 'status', status: 503 } } } }, { global: ['timeout: 5s'] })
+  // Heal the cluster after the first failed attempt: the retry (same poll) must pick it up.
+  await waitFor(() => polls(stack.sim, 'flap') >= 1, 3000, 'first attempt')
+  stack.sim.set('flap', { kind: 'dynatrace', token: 'tok-flap-0001' })
+  await stack.ready()
+  t.equal(stack.exporter.store.get('flap')?.up, true, 'the poll succeeded after a retry')
+  t.ok(stack.exporter.poller.retries >= 1, `${stack.exporter.poller.retries} retries`)
+  t.equal(seriesValue((await stack.get('/metrics')).body, 'license_cluster_poll_errors_total', { cluster: 'flap', reason: 'http_5xx' }), 0, 'a retried failure is not a failed poll')
+})
+
+t.test('a persistent 5xx is retried with backoff until the deadline, then counted once', async t => {
+  const stack = await startStack(t, { down: { scenario: { kind: 'dynatrace', token: 'tok-down-0002', fault: { kind: 'status', status: 500 } } } }, { global: ['timeout: 1500ms'] })
+  await stack.ready()
+  const attempts = polls(stack.sim, 'down')
+  t.ok(attempts >= 3 && attempts <= 12, `${attempts} attempts within one 1.5 s deadline`)
+  t.equal(seriesValue((await stack.get('/metrics')).body, 'license_cluster_poll_errors_total', { cluster: 'down', reason: 'http_5xx' }), 1)
+})
+
+t.test('auth and shape errors are not retried', async t => {
+  const stack = await startStack(t, {
+    auth: { scenario: { kind: 'dynatrace', token: 'tok-auth-0003', fault: { kind: 'status', status: 401 } } },
+    shape: { scenario: { kind: 'dynatrace', token: 'tok-shape-0004', fault: { kind: 'wrong_shape' } } },
+    limited: { scenario: { kind: 'dynatrace', token: 'tok-429-0005', fault: { kind: 'status', status: 429 } } },
+  }, { global: ['timeout: 3s'] })
+  await stack.ready()
+  t.equal(polls(stack.sim, 'auth'), 1)
+  t.equal(polls(stack.sim, 'shape'), 1)
+  t.equal(polls(stack.sim, 'limited'), 1)
+  t.equal(stack.exporter.poller.retries, 0)
+})
+
+t.test('a hung first attempt leaves time for a second one', async t => {
+  const stack = await startStack(t, { slow: { scenario: { kind: 'dynatrace', token: 'tok-slow-0006', fault: { kind: 'hang' } } } }, { global: ['timeout: 2s'] })
+  await waitFor(() => polls(stack.sim, 'slow') >= 1, 3000, 'first attempt')
+  stack.sim.set('slow', { kind: 'dynatrace', token: 'tok-slow-0006' })
+  await stack.ready(5000)
+  t.equal(stack.exporter.store.get('slow')?.up, true, 'second attempt succeeded inside the same deadline')
+  t.ok((stack.exporter.store.get('slow')?.lastDurationMs ?? 0) >= 900, 'after the first attempt was cut at half the deadline')
+})
+
+t.test('concurrency: never more polls in flight than configured', async t => {
+  const clusters = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`c${i}`, { scenario: { kind: 'dynatrace' as const, token: `tok-conc-${i}`, latencyMs: 150 } }]))
+  const stack = await startStack(t, clusters, { global: ['concurrency: 2'] })
+  let max = 0
+  const timer = setInterval(() => { max = Math.max(max, stack.exporter.poller.inFlight) }, 5)
+  await stack.ready()
+  clearInterval(timer)
+  t.ok(max <= 2 && max >= 1, `max in flight ${max}`)
+})
