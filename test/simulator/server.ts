@@ -142,10 +142,13 @@ async function playFault (fault: Fault, res: ServerResponse, body: unknown): Pro
       res.end()
       return
     case 'wrong_shape':
-      json(res, 200, [{ unexpected: true }])
+      // The opposite of what the endpoint returns: an object for IBM's lists, a list for Dynatrace's objects.
+      json(res, 200, Array.isArray(body) ? { products: body } : [{ unexpected: true }])
       return
     case 'numbers_as_strings':
-      json(res, 200, { ...(body as Record<string, unknown>), usageOfDduUnits: { quota: '1000', usage: '10', usageStatus: 'USING_QUOTA' } })
+      json(res, 200, Array.isArray(body)
+        ? body.map(r => ({ ...(r as Record<string, unknown>), metricQuantity: String((r as { metricQuantity?: unknown }).metricQuantity) }))
+        : { ...(body as Record<string, unknown>), usageOfDduUnits: { quota: '1000', usage: '10', usageStatus: 'USING_QUOTA' } })
       return
     case 'reset':
       res.socket?.destroy()
