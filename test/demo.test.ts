@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import t from 'tap'
-import { seriesValue, waitFor } from './helpers.js'
+import { recordSuiteLog, seriesValue, waitFor } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -40,4 +40,5 @@ t.test('npm run demo: the README quick start shows what issue #2 promises', asyn
   else if (process.env.CI === 'true') t.fail('promtool is missing in CI')
   child.kill('SIGINT')
   t.equal(await exited, 0, 'demo exits 0 on Ctrl-C')
+  recordSuiteLog(out)
 })

@@ -1,5 +1,5 @@
 /** Test helpers: a simulator plus an exporter on loopback, with the log output captured. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -10,11 +10,23 @@ import { startSimulator, type Scenario, type Simulator } from './simulator/serve
 /** What tap's `t` offers that the helpers use. */
 export interface Teardown { teardown (fn: () => unknown): void }
 
-/** Captured log lines (JSON text). */
+const SUITE_LOG_DIR = process.env.LICENSE_EXPORTER_TEST_LOG_DIR
+
+/**
+ * Keep output for the suite-wide secrets check (scripts/check-test-logs.ts): with
+ * LICENSE_EXPORTER_TEST_LOG_DIR set (as `npm test` does), log text goes to `<dir>/<pid>.log`.
+ */
+export function recordSuiteLog (text: string): void {
+  if (SUITE_LOG_DIR !== undefined && text !== '') appendFileSync(join(SUITE_LOG_DIR, `${process.pid}.log`), text.endsWith('\n') ? text : `${text}\n`)
+}
+
+/** Captured log lines (JSON text); also recorded for the suite-wide secrets check. */
 export class LogCapture extends Writable {
   readonly lines: string[] = []
   override _write (chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(l => l !== ''))
+    const text = chunk.toString('utf8')
+    this.lines.push(...text.split('\n').filter(l => l !== ''))
+    recordSuiteLog(text)
     done()
   }
 

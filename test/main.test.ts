@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parseListenAddress } from '../src/main.js'
 import { startSimulator } from './simulator/server.js'
-import { tempDir, waitFor } from './helpers.js'
+import { recordSuiteLog, tempDir, waitFor } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '..')
 const MAIN = join(ROOT, 'src', 'main.ts')
@@ -16,7 +16,7 @@ function runAsync (args: string[]): Promise<{ status: number | null, stdout: str
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('close', status => resolve({ status, stdout, stderr }))
+    child.on('close', status => { recordSuiteLog(stdout + stderr); resolve({ status, stdout, stderr }) })
   })
 }
 const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
@@ -72,6 +72,7 @@ t.test('serves, reloads on SIGHUP, exits 0 on SIGTERM within 5 s', async t => {
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
   child.kill('SIGTERM')
   const code = await exited
+  recordSuiteLog(out)
   t.equal(code, 0)
   t.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms with a poll in flight`)
 })

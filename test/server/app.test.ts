@@ -58,7 +58,8 @@ t.test('routes over a running exporter with healthy, overage, failing and hangin
   t.equal(seriesValue(m, 'license_usage', { cluster: 'dt-fail' }), undefined, 'no license values for a cluster that never answered')
   t.equal(seriesValue(m, 'license_usage', { cluster: 'dt-over', unit: 'ddu', env: 'prod' }), 1_000_000, 'static labels on series')
   t.ok(seriesValue(m, 'license_cluster_last_success_timestamp_seconds', { cluster: 'dt-ok' })! > Date.now() / 1000 - 60)
-  t.ok(seriesValue(m, 'license_cluster_poll_duration_seconds', { cluster: 'dt-hang' })! >= 2.9)
+  // A hung poll ends at the 3 s deadline, or just before it when too little time is left for another attempt.
+  t.ok(seriesValue(m, 'license_cluster_poll_duration_seconds', { cluster: 'dt-hang' })! >= 2.5, 'duration of the hung poll')
   t.equal(seriesValue(m, 'license_exporter_config_last_reload_successful'), 1)
   t.match(m, /license_exporter_build_info\{version="[^"]+",nodejs_version="v20/)
   t.match(m, /team="a \\"quoted\\" \\\\ back\\nslash Zürich 東京"/, 'label value escaped, UTF-8 kept')
@@ -96,14 +97,14 @@ t.test('routes over a running exporter with healthy, overage, failing and hangin
 t.test('a failed poll keeps the last values until stale_after, then removes them', async t => {
   const stack = await startStack(t, {
     flaky: { scenario: { kind: 'dynatrace', token: 'tok-flaky-0005', license: 'near_quota' } },
-  }, { global: ['interval: 150ms', 'stale_after: 1200ms'] })
+  }, { global: ['interval: 150ms', 'stale_after: 4s'] })
   await stack.ready()
   const metrics = async (): Promise<string> => (await stack.get('/metrics')).body
   t.equal(seriesValue(await metrics(), 'license_usage_ratio', { cluster: 'flaky', unit: 'ddu' }), 0.95)
   stack.sim.set('flaky', { kind: 'dynatrace', token: 'tok-flaky-0005', fault: { kind: 'status', status: 503 } })
   const down = await waitFor(async () => { const m = await metrics(); return seriesValue(m, 'license_cluster_up', { cluster: 'flaky' }) === 0 ? m : undefined }, 3000, 'up 0')
   t.equal(seriesValue(down, 'license_usage_ratio', { cluster: 'flaky', unit: 'ddu' }), 0.95, 'last good value kept while fresh')
-  const stale = await waitFor(async () => { const m = await metrics(); return seriesValue(m, 'license_usage', { cluster: 'flaky' }) === undefined ? m : undefined }, 4000, 'stale values removed')
+  const stale = await waitFor(async () => { const m = await metrics(); return seriesValue(m, 'license_usage', { cluster: 'flaky' }) === undefined ? m : undefined }, 10_000, 'stale values removed')
   t.equal(seriesValue(stale, 'license_cluster_up', { cluster: 'flaky' }), 0, 'health series stay')
   t.ok(seriesValue(stale, 'license_cluster_poll_errors_total', { cluster: 'flaky', reason: 'http_5xx' })! >= 1)
   stack.sim.set('flaky', { kind: 'dynatrace', token: 'tok-flaky-0005', license: 'near_quota' })

@@ -5,7 +5,9 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
+import { appendFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { LICENSE_PRESETS, environmentTotal, type LicensePreset } from './dynatrace.js'
 import { HTML_UNAUTHORIZED, bundledProducts, health, products, snapshotZip, type ProductRecord } from './ibm.js'
 
@@ -82,6 +84,12 @@ export interface Simulator {
   get (name: string): Scenario | undefined
   readonly requests: SeenRequest[]
   close (): Promise<void>
+}
+
+/** With LICENSE_EXPORTER_TEST_LOG_DIR set, every token the simulator is given is recorded as a secret to grep for. */
+function recordSecret (secret: string): void {
+  const dir = process.env.LICENSE_EXPORTER_TEST_LOG_DIR
+  if (dir !== undefined) appendFileSync(join(dir, `${process.pid}.secrets`), `${secret}\n`)
 }
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -214,6 +222,7 @@ async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingM
 /** Start a simulator on a loopback port. */
 export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string, tls?: { key: string | Buffer, cert: string | Buffer } } = {}): Promise<Simulator> {
   const scenarios = new Map(Object.entries(clusters))
+  for (const sc of scenarios.values()) recordSecret(sc.token)
   const requests: SeenRequest[] = []
   const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim')
@@ -237,7 +246,7 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     server,
     requests,
     baseUrl: name => `${url}/${name}`,
-    set: (name, scenario) => { scenarios.set(name, scenario) },
+    set: (name, scenario) => { recordSecret(scenario.token); scenarios.set(name, scenario) },
     get: name => scenarios.get(name),
     async close () {
       server.closeAllConnections()
