@@ -55,8 +55,14 @@ export async function parseConfig (text: string, file: string, env: NodeJS.Proce
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? e.message}`))
   }
+  let js: unknown
+  try {
+    js = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    throw new ConfigError(file, [`YAML: ${err instanceof Error ? err.message : String(err)}`])
+  }
   const problems: string[] = []
-  const raw = expandEnv(doc.toJS() ?? {}, [], env, problems)
+  const raw = expandEnv(js ?? {}, [], env, problems)
   if (problems.length > 0) throw new ConfigError(file, problems)
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error))

@@ -38,7 +38,13 @@ export async function loadWebConfig (file: string): Promise<WebConfig> {
   }
   const doc = parseDocument(text, { uniqueKeys: true })
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? ''}`))
-  const parsed = webConfigSchema.safeParse(doc.toJS() ?? {})
+  let js: unknown
+  try {
+    js = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    throw new ConfigError(file, [`YAML: ${err instanceof Error ? err.message : String(err)}`])
+  }
+  const parsed = webConfigSchema.safeParse(js ?? {})
   if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(i => `${formatPath(i.path)}: ${i.message}`))
   const c = parsed.data
   const read = async (path: string, key: string): Promise<Buffer> => {
