@@ -25,6 +25,8 @@ export interface ExporterOptions {
   env?: NodeJS.ProcessEnv
   /** Web config file (TLS, basic auth, bearer token), as `--web.config.file`. */
   webConfigFile?: string
+  /** At most one render of the per-cluster exposition per this many ms (default 1000). */
+  renderIntervalMs?: number
   /** How often stale data is looked for, in ms (default 1000). */
   staleCheckMs?: number
 }
@@ -66,6 +68,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
     config = next
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
+    processMetrics.invalidate()
   }
   applyConfig(config)
 
@@ -78,6 +81,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
         return undefined
       } catch (err) {
         processMetrics.reloadSuccessful.set(0)
+        processMetrics.invalidate()
         const problem = err instanceof ConfigError ? err.problems.join('\n') : String(err)
         log.error({ problems: err instanceof ConfigError ? err.problems : [problem] }, 'config reload failed; keeping the previous config')
         return problem
@@ -88,13 +92,18 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
     return reloading
   }
 
-  // Keep the cached exposition fresh off the scrape path: re-render shortly after changes (coalesced).
+  // Keep the cached exposition fresh off the scrape path: after a change, render once the throttle allows
+  // (at most one render per renderIntervalMs however many clusters report in between).
+  const renderIntervalMs = opts.renderIntervalMs ?? 1000
+  clusterMetrics.maxStalenessMs = renderIntervalMs
   let renderTimer: NodeJS.Timeout | undefined
+  let lastRenderMs = 0
   const unsubscribe = store.onChange(() => {
     renderTimer ??= setTimeout(() => {
       renderTimer = undefined
+      lastRenderMs = Date.now()
       clusterMetrics.refresh().catch((err: unknown) => log.error({ err }, 'rendering metrics failed'))
-    }, 50).unref()
+    }, Math.max(50, lastRenderMs + renderIntervalMs - Date.now())).unref()
   })
   const staleTimer = setInterval(() => store.expireStale(Date.now()), opts.staleCheckMs ?? 1000).unref()
 

@@ -16,6 +16,8 @@ const RETRYABLE = new Set(['connect', 'timeout', 'http_5xx'])
 /** Backoff before retry n (0-based) is uniform in [0, min(cap, base * 2^n)) ms: full jitter. */
 const BACKOFF_BASE_MS = 100
 const BACKOFF_CAP_MS = 2000
+/** After the deadline, how long the attempts loop has to report its own error before the hard cut. */
+const HARD_DEADLINE_GRACE_MS = 250
 /** Do not start an attempt with less time left than this. */
 const MIN_ATTEMPT_MS = 200
 
@@ -126,6 +128,7 @@ export class Poller {
    */
   async #attempts (e: Entry, signal: AbortSignal, deadlineAt: number, token: string | undefined, target: HttpTarget): Promise<PollOutcome> {
     const log = this.#log.child({ cluster: e.cluster.name })
+    let first: PollError | undefined
     for (let n = 0; ; n++) {
       const left = deadlineAt - this.#now()
       const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.floor(Math.max(MIN_ATTEMPT_MS, left / 2)))])
@@ -133,8 +136,12 @@ export class Poller {
         return await pollCluster(e.cluster, { signal: attemptSignal, http: target, token, log })
       } catch (err) {
         const pe = classifyError(err, attemptSignal.aborted)
+        first ??= pe
         const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n)
-        if (!RETRYABLE.has(pe.reason) || signal.aborted || deadlineAt - this.#now() < backoff + MIN_ATTEMPT_MS) throw pe
+        if (!RETRYABLE.has(pe.reason) || signal.aborted || deadlineAt - this.#now() < backoff + MIN_ATTEMPT_MS) {
+          // Out of time while retrying: report what the cluster said (e.g. its 503), not our own cut-off.
+          throw pe.reason === 'timeout' && first.reason !== 'timeout' ? first : pe
+        }
         this.retries++
         log.debug({ reason: pe.reason, attempt: n + 1, backoffMs: Math.round(backoff) }, 'transient failure; retrying')
         await sleep(backoff, signal)
@@ -206,15 +213,19 @@ export class Poller {
     const token = cluster.token
     const secrets = token === undefined ? [] : [token]
     let onAbort: (() => void) | undefined
+    let cleanup: (() => void) | undefined
     try {
       e.target ??= createHttpTarget({ url: cluster.url, tls: cluster.tls, maxResponseBytes: settings.maxResponseBytes, timeoutMs: settings.timeoutMs })
       const work = this.#attempts(e, signal, startMs + settings.timeoutMs, token, e.target)
-      // The hard deadline: even a source that ignores its signal cannot hold the poll past it.
+      // The hard deadline: even a source that ignores its signal cannot hold the poll past it (with a short
+      // grace, so that the attempts loop reports its own, more telling error first).
+      let graceTimer: NodeJS.Timeout | undefined
       const abort = new Promise<never>((_resolve, reject) => {
-        onAbort = () => reject(new PollError('timeout', `deadline of ${settings.timeoutMs} ms exceeded`))
+        onAbort = () => { graceTimer = setTimeout(() => reject(new PollError('timeout', `deadline of ${settings.timeoutMs} ms exceeded`)), HARD_DEADLINE_GRACE_MS) }
         if (signal.aborted) onAbort()
         else signal.addEventListener('abort', onAbort, { once: true })
       })
+      cleanup = () => clearTimeout(graceTimer)
       const outcome = await Promise.race([work, abort])
       if (e.removed) return
       this.#store.recordSuccess(cluster.name, outcome, startMs, this.#now())
@@ -232,6 +243,7 @@ export class Poller {
       this.#log.warn({ cluster: cluster.name, source: cluster.type, reason: safe.reason, err: safe.message, status: safe.status }, 'poll failed')
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+      cleanup?.()
     }
   }
 }

@@ -112,6 +112,8 @@ export async function startStack (t: Teardown, clusters: Record<string, StackClu
   return {
     sim, exporter, logs, configFile, dir,
     async get (path, headers = {}) {
+      // The exporter renders on a throttle; tests that just saw a store change want it rendered now.
+      if (path.startsWith('/metrics')) await exporter.clusterMetrics.refresh()
       const res = await exporter.app.inject({ method: 'GET', url: path, headers })
       return { status: res.statusCode, body: res.body, headers: res.headers }
     },

@@ -52,9 +52,21 @@ export class ProcessMetrics {
     this.reloadTimestamp = new Gauge({ name: 'license_exporter_config_last_reload_success_timestamp_seconds', help: 'Time of the last successful configuration load or reload, as Unix time.', registers })
   }
 
-  /** Render in a format. */
-  render (format: Format): Promise<string> {
-    return format === 'text' ? this.#text.metrics() : this.#om.metrics()
+  #cache: Partial<Record<Format, { atMs: number, body: Promise<Rendered> }>> = {}
+  /** How long a rendered process body is reused (scrapes arriving together share one render and gzip). */
+  maxAgeMs = 1000
+
+  /** Forget the cached bodies (after the reload gauges change). */
+  invalidate (): void { this.#cache = {} }
+
+  /** Render in a format (reused for up to {@link maxAgeMs}). */
+  render (format: Format): Promise<Rendered> {
+    const now = Date.now()
+    const hit = this.#cache[format]
+    if (hit !== undefined && now - hit.atMs < this.maxAgeMs) return hit.body
+    const body = (format === 'text' ? this.#text.metrics() : this.#om.metrics()).then(rendered)
+    this.#cache[format] = { atMs: now, body }
+    return body
   }
 }
 
@@ -80,7 +92,13 @@ export class ClusterMetrics {
   #metrics = new Map<MetricName, Metric[]>()
   #staticLabels: string[] = []
   #renderedVersion = -1
+  #renderedAtMs = 0
   #pending: Promise<void> | undefined
+  /**
+   * A scrape re-renders on the spot only when the cache is older than this and the store changed; otherwise
+   * it gets the cache, and the exporter's throttled background render catches up.
+   */
+  maxStalenessMs = 1000
   #cache: Record<Format, Rendered> = { text: rendered(''), openmetrics: rendered('') }
   #aggregates: () => readonly LabeledSample[] = () => []
   /** How many renders happened (for tests and the benchmark). */
@@ -116,11 +134,16 @@ export class ClusterMetrics {
     this.#renderedVersion = -1
   }
 
-  /** The rendered body for a format, re-rendered first if the store changed since the last render. */
+  /** The rendered body for a format; rendered first when never rendered, or changed and older than {@link maxStalenessMs}. */
   async get (format: Format): Promise<Rendered> {
-    await this.refresh()
+    if (this.#renderedVersion < 0 || (this.#renderedVersion !== this.#store.version && Date.now() - this.#renderedAtMs >= this.maxStalenessMs)) {
+      await this.refresh()
+    }
     return this.#cache[format]
   }
+
+  /** True when the store changed since the last render. */
+  get dirty (): boolean { return this.#renderedVersion !== this.#store.version }
 
   /** Render now if the store changed; concurrent callers share one render. */
   refresh (): Promise<void> {
@@ -153,6 +176,7 @@ export class ClusterMetrics {
     // OpenMetrics: the `# EOF` belongs at the very end, after the per-scrape process metrics.
     this.#cache = { text: rendered(text), openmetrics: rendered(om.endsWith(EOF_LINE) ? om.slice(0, -EOF_LINE.length) : om) }
     this.#renderedVersion = version
+    this.#renderedAtMs = Date.now()
     this.renders++
   }
 }

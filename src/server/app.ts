@@ -2,7 +2,6 @@
  * The HTTP app: `/metrics`, `/healthz`, `/readyz`, `/`, `/api/v1/clusters` and `POST /-/reload`.
  * Built from its dependencies and returned unstarted; `main.ts` listens.
  */
-import { gzipSync } from 'node:zlib'
 import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { z } from 'zod'
@@ -91,15 +90,17 @@ export function buildApp (deps: AppDeps) {
       // Two gzip members back to back form one valid gzip stream (RFC 1952): the large cached part is
       // compressed once per change, only the small process part per scrape.
       reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding')
-      return Buffer.concat([clusters.gzip(), gzipSync(processBody)])
+      return Buffer.concat([clusters.gzip(), processBody.gzip()])
     }
-    return clusters.body + processBody
+    return clusters.body + processBody.body
   })
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))
 
   app.get('/readyz', async (_req, reply) => {
     const ready = deps.ready()
+    // Ready means the first round is also in the exposition (renders are throttled; probes are rare).
+    if (ready) await deps.clusterMetrics.refresh()
     return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready: first poll round still running\n')
   })
 

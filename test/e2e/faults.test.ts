@@ -68,7 +68,10 @@ for (const kind of ['dynatrace', 'ibm'] as const) {
     const logs = new LogCapture()
     const exporter = await startExporter({ configFile: join(dir, 'config.yaml'), host: '127.0.0.1', port: 0, staleCheckMs: 50, logger: createLogger('info', logs) })
     t.teardown(() => exporter.close())
-    const metrics = async (): Promise<string> => (await exporter.app.inject({ method: 'GET', url: '/metrics' })).body
+    const metrics = async (): Promise<string> => {
+      await exporter.clusterMetrics.refresh()
+      return (await exporter.app.inject({ method: 'GET', url: '/metrics' })).body
+    }
 
     // Round one: the flip victims and the refusing one are healthy and have license values.
     await waitFor(() => [...FLIP_CASES.map(([n]) => n), 'bystander', 'connection-refused'].every(n => exporter.store.get(n)?.up === true), 10_000, 'healthy first round')

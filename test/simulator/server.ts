@@ -41,6 +41,8 @@ export interface DynatraceScenario {
   missing?: Array<'environment_total' | 'health'>
   /** Added latency per request. */
   latencyMs?: number
+  /** Probability (0-1) that a request fails at random (5xx, HTML, reset or slow). */
+  flaky?: number
 }
 
 /** A simulated IBM License Service instance. */
@@ -62,6 +64,8 @@ export interface IbmScenario {
   /** What `/snapshot` answers. */
   snapshot?: 'zip' | 'corrupt' | Fault
   latencyMs?: number
+  /** Probability (0-1) that a request fails at random (5xx, HTML, reset or slow). */
+  flaky?: number
 }
 
 /** Any simulated cluster. */
@@ -219,6 +223,16 @@ async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingM
   }
 }
 
+const RANDOM_FAULTS: Fault[] = [
+  { kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'html' }, { kind: 'reset' }, { kind: 'drip', ms: 3000 },
+]
+
+/** A random fault for a `flaky` scenario, or undefined for a normal answer. */
+function randomFault (s: Scenario): Fault | undefined {
+  if (s.flaky === undefined || Math.random() >= s.flaky) return undefined
+  return RANDOM_FAULTS[Math.floor(Math.random() * RANDOM_FAULTS.length)]
+}
+
 /** Start a simulator on a loopback port. */
 export async function startSimulator (clusters: Record<string, Scenario> = {}, opts: { port?: number, host?: string, tls?: { key: string | Buffer, cert: string | Buffer } } = {}): Promise<Simulator> {
   const scenarios = new Map(Object.entries(clusters))
@@ -232,7 +246,9 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     const scenario = scenarios.get(name)
     if (requests.length < 10_000) requests.push({ cluster: name, path: `${rest}${url.search}`, headers: req.headers })
     if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
-    const work = scenario.kind === 'ibm' ? handleIbm(scenario, rest, url, req, res) : handleDynatrace(scenario, rest, req, res)
+    const fault = randomFault(scenario)
+    const effective: Scenario = fault === undefined ? scenario : { ...scenario, fault, faultAll: true }
+    const work = effective.kind === 'ibm' ? handleIbm(effective, rest, url, req, res) : handleDynatrace(effective, rest, req, res)
     work.catch(() => res.destroy())
   }
   const server = opts.tls === undefined ? createServer(handler) : createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
