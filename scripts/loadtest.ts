@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { tempDir } from '../test/helpers.js'
-import { startSimulator, type Scenario } from '../test/simulator/server.js'
+import { fleetConfig, fleetOf } from '../test/simulator/fleet.js'
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '200' }, duration: { type: 'string', default: '30' },
@@ -35,20 +35,15 @@ const rssMb = (pid: number): number => {
   return m === null ? 0 : Number(m[1]) / 1024
 }
 
-const clusters: Record<string, Scenario> = {}
-for (let i = 0; i < N; i++) {
-  const flaky = i % 5 === 0 ? 0.5 : undefined // a fifth of the clusters fail at random
-  clusters[`c${String(i).padStart(4, '0')}`] = i % 2 === 0
-    ? { kind: 'dynatrace', token: `load-token-${i}`, license: 'using_overage', ...(flaky !== undefined ? { flaky } : {}) }
-    : { kind: 'ibm', token: `load-token-${i}`, unannotated: 1, ...(flaky !== undefined ? { flaky } : {}) }
-}
-const sim = await startSimulator(clusters)
+// The simulated vendors run in their own process, so the load generator here cannot starve them.
+const clusters = fleetOf(N, { flakyFifth: true })
+const simProc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sim-fleet.ts'), `--clusters=${N}`, '--flaky-fifth'], { stdio: ['ignore', 'pipe', 'inherit'] })
+const simUrl = await new Promise<string>((resolve, reject) => {
+  simProc.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url))
+  simProc.once('exit', code => reject(new Error(`simulator exited with ${code}`)))
+})
 const dir = tempDir('license-exporter-load-')
-const lines = ['global:', `  interval: ${values.interval}`, '  timeout: 2s', '  concurrency: 32', '  stale_after: 1m', 'clusters:']
-for (const [name, s] of Object.entries(clusters)) {
-  lines.push(`  - { name: ${name}, type: ${s.kind === 'ibm' ? 'ibm_license_service' : 'dynatrace_managed'}, url: "${sim.baseUrl(name)}", token: ${s.token} }`)
-}
-writeFileSync(join(dir, 'config.yaml'), `${lines.join('\n')}\n`)
+writeFileSync(join(dir, 'config.yaml'), fleetConfig(clusters, simUrl, [`interval: ${values.interval}`, 'timeout: 2s', 'concurrency: 32', 'stale_after: 1m']))
 
 const port = await freePort()
 const exporter = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'main.js'), `--config.file=${join(dir, 'config.yaml')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -60,6 +55,12 @@ for (let i = 0; ; i++) {
 }
 const series = (await (await fetch(`${url}/metrics`)).text()).split('\n').filter(l => l !== '' && !l.startsWith('#')).length
 
+const heapMb = async (): Promise<number> => {
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${url}/metrics`)).text())
+  return m === null ? 0 : Number(m[1]) / 1024 / 1024
+}
+let heapEarly = 0
+setTimeout(() => { void heapMb().then(v => { heapEarly = v }) }, 10_000).unref()
 const samples: Array<[number, number]> = []
 const start = Date.now()
 const sampler = setInterval(() => { samples.push([(Date.now() - start) / 1000, rssMb(exporter.pid!)]) }, 250)
@@ -69,8 +70,9 @@ const result = await autocannon({
 })
 clearInterval(sampler)
 const status = await (await fetch(`${url}/api/v1/clusters`)).json() as { clusters: Array<{ up: boolean | null }> }
+const heapEnd = await heapMb()
 exporter.kill('SIGTERM')
-await sim.close()
+simProc.kill('SIGTERM')
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
 const first = mean(samples.filter(([s]) => s <= 10).map(([, r]) => r))
@@ -86,6 +88,7 @@ const rows: Array<[string, string]> = [
   ['throughput', `${Math.round(result.requests.average)} req/s`],
   ['latency p50 / p99 / max', `${result.latency.p50} / ${result.latency.p99} / ${result.latency.max} ms`],
   ['exporter RSS peak', `${peak.toFixed(1)} MB`],
+  ['exporter V8 heap used, at 10 s / at the end', `${heapEarly.toFixed(1)} / ${heapEnd.toFixed(1)} MB`],
   ['exporter RSS mean, first 10 s / last 10 s', `${first.toFixed(1)} / ${last.toFixed(1)} MB (${(((last - first) / first) * 100).toFixed(1)} %)`],
 ]
 const w = Math.max(...rows.map(([k]) => k.length))

@@ -180,3 +180,21 @@ export class ClusterMetrics {
     this.renders++
   }
 }
+
+const joined = new WeakMap<Rendered, { tail: Rendered, text: string, gzip: Buffer | undefined }>()
+
+/**
+ * The per-cluster part followed by the process part, as text or gzip. Memoised on the two cached parts (each
+ * changes at most once a second), so concurrent scrapes share one string and one buffer instead of copying.
+ * Two gzip members back to back form one valid gzip stream (RFC 1952).
+ */
+export function joinRendered (head: Rendered, tail: Rendered, gzip: boolean): string | Buffer {
+  let hit = joined.get(head)
+  if (hit === undefined || hit.tail !== tail) {
+    hit = { tail, text: head.body + tail.body, gzip: undefined }
+    joined.set(head, hit)
+  }
+  if (!gzip) return hit.text
+  hit.gzip ??= Buffer.concat([head.gzip(), tail.gzip()])
+  return hit.gzip
+}

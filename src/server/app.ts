@@ -6,7 +6,7 @@ import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import { reportCsv, type Report } from '../report.js'
-import { CONTENT_TYPES, type ClusterMetrics, type Format, type ProcessMetrics } from '../metrics/exposition.js'
+import { CONTENT_TYPES, joinRendered, type ClusterMetrics, type Format, type ProcessMetrics } from '../metrics/exposition.js'
 import type { Store } from '../store.js'
 import { landingPage } from './page.js'
 import { clusterView } from './status.js'
@@ -86,13 +86,9 @@ export function buildApp (deps: AppDeps) {
     const format = negotiateFormat(req.headers.accept)
     const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format), deps.processMetrics.render(format)])
     reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store')
-    if (acceptsGzip(req.headers['accept-encoding'])) {
-      // Two gzip members back to back form one valid gzip stream (RFC 1952): the large cached part is
-      // compressed once per change, only the small process part per scrape.
-      reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding')
-      return Buffer.concat([clusters.gzip(), processBody.gzip()])
-    }
-    return clusters.body + processBody.body
+    const gzip = acceptsGzip(req.headers['accept-encoding'])
+    if (gzip) reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding')
+    return joinRendered(clusters, processBody, gzip)
   })
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))

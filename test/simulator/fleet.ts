@@ -61,3 +61,40 @@ export function writeFleetConfig (sim: Simulator, clusters: Record<string, Scena
   writeFileSync(configFile, `${lines.join('\n')}\n`)
   return configFile
 }
+
+/** Options of {@link fleetOf}. */
+export interface FleetOfOptions {
+  latencyMs?: number
+  /** A fifth of the clusters fail half of their requests at random. */
+  flakyFifth?: boolean
+  /** IBM product records per cluster. */
+  products?: number
+}
+
+/** `n` clusters named c0000..., half Dynatrace Managed, half IBM License Service. */
+export function fleetOf (n: number, opts: FleetOfOptions = {}): Record<string, Scenario> {
+  const out: Record<string, Scenario> = {}
+  const records = Array.from({ length: opts.products ?? 4 }, (_, i) => ({
+    name: `IBM Product ${i}`, id: `p${String(i).padStart(31, '0')}`, metricName: i % 2 === 0 ? 'VIRTUAL_PROCESSOR_CORE' : 'PROCESSOR_VALUE_UNIT',
+    metricQuantity: 4 + i, metricPeakDate: '2026-11-20',
+  }))
+  for (let i = 0; i < n; i++) {
+    const extra = {
+      ...(opts.latencyMs !== undefined && opts.latencyMs > 0 ? { latencyMs: opts.latencyMs } : {}),
+      ...(opts.flakyFifth === true && i % 5 === 0 ? { flaky: 0.5 } : {}),
+    }
+    out[`c${String(i).padStart(4, '0')}`] = i % 2 === 0
+      ? { kind: 'dynatrace', token: `load-token-${i}`, license: 'using_overage', ...extra }
+      : { kind: 'ibm', token: `load-token-${i}`, unannotated: 1, products: records, ...extra }
+  }
+  return out
+}
+
+/** The exporter config lines for clusters named as {@link fleetOf} names them, at `baseUrl`. */
+export function fleetConfig (clusters: Record<string, Scenario>, baseUrl: string, global: string[]): string {
+  const lines = ['global:', ...global.map(l => `  ${l}`), 'clusters:']
+  for (const [name, s] of Object.entries(clusters)) {
+    lines.push(`  - { name: ${name}, type: ${s.kind === 'ibm' ? 'ibm_license_service' : 'dynatrace_managed'}, url: "${baseUrl}/${name}", token: ${s.token}${s.kind === 'ibm' && s.auth === 'bearer' ? ', auth: bearer' : ''} }`)
+  }
+  return `${lines.join('\n')}\n`
+}
