@@ -7,11 +7,10 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { tempDir } from '../test/helpers.js'
+import { freePort, tempDir } from '../test/helpers.js'
 import { fleetConfig, fleetOf } from '../test/simulator/fleet.js'
 
 const { values } = parseArgs({ options: {
@@ -21,14 +20,6 @@ const { values } = parseArgs({ options: {
 const CLIENTS = Number(values.clients)
 const DURATION = Number(values.duration)
 const N = Number(values.clusters)
-
-async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>(resolve => srv.close(() => resolve()))
-  return port
-}
 
 const rssMb = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

@@ -2,6 +2,7 @@
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { startExporter, type Exporter } from '../src/exporter.js'
 import { createLogger } from '../src/logger.js'
@@ -132,4 +133,13 @@ export function seriesValue (exposition: string, name: string, labels: Record<st
     return Number(line.slice(line.lastIndexOf(' ') + 1))
   }
   return undefined
+}
+
+/** A TCP port that was free a moment ago (for processes that need one on their command line). */
+export async function freePort (): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>(resolve => srv.close(() => resolve()))
+  return port
 }

@@ -5,25 +5,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { startExporter } from '../../src/exporter.js'
 import { createLogger } from '../../src/logger.js'
 import { fleetClusters, writeFleetConfig } from '../simulator/fleet.js'
 import { startSimulator } from '../simulator/server.js'
-import { LogCapture, tempDir, waitFor } from '../helpers.js'
+import { LogCapture, freePort, tempDir, waitFor } from '../helpers.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const haveProm = spawnSync('prometheus', ['--version']).status === 0
-
-async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>(resolve => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>(resolve => srv.close(() => resolve()))
-  return port
-}
 
 interface PromResult<T> { status: string, data: T, error?: string }
 
