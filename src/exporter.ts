@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config/load.js'
 import { staticLabelNames, type Config } from './config/schema.js'
 import { ClusterMetrics, ProcessMetrics } from './metrics/exposition.js'
 import { Poller } from './poller.js'
+import { shardConfig, type Shard } from './shard.js'
 import { buildReport, globalEntitlementSamples, type Report } from './report.js'
 import { SnapshotArchiver } from './snapshots.js'
 import { buildApp, type App } from './server/app.js'
@@ -25,6 +26,8 @@ export interface ExporterOptions {
   env?: NodeJS.ProcessEnv
   /** Web config file (TLS, basic auth, bearer token), as `--web.config.file`. */
   webConfigFile?: string
+  /** Poll only this shard's clusters (`--shard=INDEX/TOTAL`). */
+  shard?: Shard
   /** At most one render of the per-cluster exposition per this many ms (default 1000). */
   renderIntervalMs?: number
   /** How often stale data is looked for, in ms (default 1000). */
@@ -52,14 +55,16 @@ export interface Exporter {
 export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const log = opts.logger
   const env = opts.env ?? process.env
-  let config = await loadConfig(opts.configFile, env)
+  const shard = opts.shard
+  let config = shardConfig(await loadConfig(opts.configFile, env), shard)
   const web = opts.webConfigFile === undefined ? undefined : await loadWebConfig(opts.webConfigFile)
   const store = new Store()
   const clusterMetrics = new ClusterMetrics(store)
   const processMetrics = new ProcessMetrics(VERSION)
   const poller = new Poller({ store, log })
   const archiver = new SnapshotArchiver({ store, log })
-  clusterMetrics.setAggregates(() => globalEntitlementSamples(store.list(), config.global.entitlements))
+  // A shard sees only part of the IBM clusters: the sum over all of them is Prometheus' job then.
+  if (shard === undefined || shard.total === 1) clusterMetrics.setAggregates(() => globalEntitlementSamples(store.list(), config.global.entitlements))
 
   const applyConfig = (next: Config): void => {
     clusterMetrics.setStaticLabels(staticLabelNames(next))
@@ -76,7 +81,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const reload = (): Promise<string | undefined> => {
     reloading ??= (async () => {
       try {
-        applyConfig(await loadConfig(opts.configFile, env))
+        applyConfig(shardConfig(await loadConfig(opts.configFile, env), shard))
         log.info({ clusters: config.clusters.length }, 'config reloaded')
         return undefined
       } catch (err) {
@@ -122,7 +127,7 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const url = `${web?.tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
   poller.start()
   archiver.start()
-  log.info({ url, clusters: config.clusters.length, version: VERSION }, 'license-exporter started')
+  log.info({ url, clusters: config.clusters.length, version: VERSION, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
 
   return {
     app, store, poller, archiver, clusterMetrics, url,

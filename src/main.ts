@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
 import { runReport, startExporter } from './exporter.js'
 import { reportCsv } from './report.js'
+import { parseShard } from './shard.js'
 import { LOG_LEVELS, createLogger } from './logger.js'
 import { VERSION } from './version.js'
 
@@ -22,6 +23,7 @@ const USAGE = `usage: license-exporter [flags]
   --web.listen-address=ADDR    host:port to serve on (default ${DEFAULT_LISTEN}; ":PORT" = all interfaces)
   --web.enable-lifecycle       serve POST /-/reload
   --web.config.file=PATH       TLS and authentication for the server (exporter-toolkit style)
+  --shard=INDEX/TOTAL          poll only the clusters whose name hashes to INDEX (also LICENSE_EXPORTER_SHARD)
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
   --report                     poll every cluster once, print the IBM multicluster report, exit
@@ -52,6 +54,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'web.listen-address': { type: 'string', default: DEFAULT_LISTEN },
         'web.enable-lifecycle': { type: 'boolean', default: false },
         'web.config.file': { type: 'string' },
+        shard: { type: 'string' },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
@@ -103,6 +106,12 @@ export async function main (argv: string[]): Promise<number | undefined> {
     process.stderr.write(`--web.listen-address: expected host:port, got "${values['web.listen-address']}"\n`)
     return 2
   }
+  const shardText = values.shard ?? process.env.LICENSE_EXPORTER_SHARD
+  const shard = shardText === undefined || shardText === '' ? undefined : parseShard(shardText)
+  if (shardText !== undefined && shardText !== '' && shard === undefined) {
+    process.stderr.write(`--shard: expected INDEX/TOTAL with 0 <= INDEX < TOTAL, got "${shardText}"\n`)
+    return 2
+  }
   const logger = createLogger(level)
   let exporter
   try {
@@ -110,6 +119,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     exporter = await startExporter({
       configFile, ...listen, logger, enableLifecycle: values['web.enable-lifecycle'],
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
+      ...(shard !== undefined ? { shard } : {}),
     })
   } catch (err) {
     if (err instanceof ConfigError) {
