@@ -26,6 +26,8 @@ export interface ExporterOptions {
   env?: NodeJS.ProcessEnv
   /** Web config file (TLS, basic auth, bearer token), as `--web.config.file`. */
   webConfigFile?: string
+  /** Start the background schedule (default true; the benchmark drives rounds itself). */
+  autoStart?: boolean
   /** Poll only this shard's clusters (`--shard=INDEX/TOTAL`). */
   shard?: Shard
   /** At most one render of the per-cluster exposition per this many ms (default 1000). */
@@ -125,8 +127,10 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port
   const host = opts.host === '' || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
   const url = `${web?.tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-  poller.start()
-  archiver.start()
+  if (opts.autoStart !== false) {
+    poller.start()
+    archiver.start()
+  }
   log.info({ url, clusters: config.clusters.length, version: VERSION, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
 
   return {

@@ -97,10 +97,17 @@ export class Poller {
     for (const e of this.#entries.values()) this.#enqueue(e)
   }
 
-  /** Poll every cluster once and wait for all of them (for `--report`). */
+  /** Poll every cluster once, at most `concurrency` at a time, and wait for all of them (`--report`, benchmark). */
   async pollAllOnce (): Promise<void> {
     const entries = [...this.#entries.values()]
-    await Promise.all(entries.map(e => this.#runNow(e)))
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < entries.length) {
+        const e = entries[next++]
+        if (e !== undefined) await this.#runNow(e)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, entries.length) }, worker))
   }
 
   /** Stop scheduling, abort polls in flight, close connection pools. */
@@ -115,7 +122,11 @@ export class Poller {
       if (e.running !== undefined) running.push(e.running)
     }
     await Promise.allSettled(running)
-    await Promise.allSettled([...this.#entries.values()].map(e => e.target?.pool.destroy()))
+    await Promise.allSettled([...this.#entries.values()].map(async e => {
+      const target = e.target
+      e.target = undefined // a later poll (e.g. pollAllOnce after stop) opens a fresh pool
+      await target?.pool.destroy()
+    }))
     this.#stopping = new AbortController()
   }
 

@@ -54,3 +54,12 @@ t.test('concurrency: never more polls in flight than configured', async t => {
   clearInterval(timer)
   t.ok(max <= 2 && max >= 1, `max in flight ${max}`)
 })
+
+t.test('polling again after stop() opens fresh connection pools', async t => {
+  const stack = await startStack(t, { again: { scenario: { kind: 'dynatrace', token: 'tok-again-0007' } } })
+  await stack.ready()
+  await stack.exporter.poller.stop()
+  await stack.exporter.poller.pollAllOnce()
+  t.equal(stack.exporter.store.get('again')?.up, true)
+  t.equal(stack.exporter.store.get('again')?.errors.connect, 0)
+})
