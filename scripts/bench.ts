@@ -26,6 +26,8 @@ const CONC = Number(values.concurrency)
 const DURATION = Number(values.duration ?? (quick ? 3 : 10))
 const ROUNDS = Number(values.rounds ?? (quick ? 5 : 50))
 const ROOT = join(import.meta.dirname, '..')
+/** Progress on stderr as each figure is measured, so a long run is informative before the table. */
+const note = (text: string): void => { process.stderr.write(`[bench] ${text}\n`) }
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
 
@@ -53,6 +55,7 @@ const roundMs = performance.now() - t0
 loop.disable()
 const up = exporter.store.list().filter(c => c.up === true).length
 const ideal = Math.ceil(N / CONC) * LATENCY
+note(`round 1: ${roundMs.toFixed(0)} ms (ideal ${ideal} ms), ${up}/${N} up, event-loop p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`)
 await exporter.clusterMetrics.refresh()
 const body = await (await fetch(`${exporter.url}/metrics`)).text()
 const series = body.split('\n').filter(l => l !== '' && !l.startsWith('#')).length
@@ -65,7 +68,9 @@ const cannon = async (url: string): Promise<{ rps: number, p50: number, p99: num
   const j = JSON.parse(await r.out) as { requests: { average: number }, latency: { p50: number, p99: number } }
   return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99 }
 }
+note(`series ${series}, RSS ${mb(mem1.rss)}, heap ${mb(mem1.heapUsed)} after round 1`)
 const ours = await cannon(`${exporter.url}/metrics`)
+note(`/metrics: ${Math.round(ours.rps)} req/s, p50 ${ours.p50} ms, p99 ${ours.p99} ms`)
 const bodyFile = join(dir, 'body.txt')
 writeFileSync(bodyFile, body)
 const ceilingPort = await freePort()
@@ -75,9 +80,12 @@ const plain = await cannon(`http://127.0.0.1:${ceilingPort}/`)
 ceiling.proc.kill()
 
 // 4. More rounds: memory after round ROUNDS.
+note(`ceiling: ${Math.round(plain.rps)} req/s, p50 ${plain.p50} ms, p99 ${plain.p99} ms`)
 for (let r = 2; r <= ROUNDS; r++) {
+  const t = performance.now()
   await exporter.poller.pollAllOnce()
   await exporter.clusterMetrics.refresh()
+  if (r % 5 === 0 || r === ROUNDS) note(`round ${r}: ${(performance.now() - t).toFixed(0)} ms, RSS ${mb(process.memoryUsage().rss)}`)
 }
 gc()
 const memN = process.memoryUsage()
