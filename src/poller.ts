@@ -8,7 +8,7 @@ import { effectiveSettings, type Config, type EffectiveSettings } from './config
 import { pollCluster, type ClusterConfig } from './sources/registry.js'
 import type { PollOutcome } from './sources/types.js'
 import { createHttpTarget, type HttpTarget } from './sources/http.js'
-import type { Store } from './store.js'
+import type { ClusterIdentity, Store } from './store.js'
 import { scrub } from './util/redact.js'
 
 /** Failures worth another attempt within the same poll deadline. Auth, shape and rate limits are not. */
@@ -71,8 +71,10 @@ export class Poller {
   apply (config: Config): void {
     this.#concurrency = config.global.concurrency
     const next = new Map<string, Entry>()
+    const ids: ClusterIdentity[] = []
     for (const cluster of config.clusters) {
       const settings = effectiveSettings(cluster, config.global)
+      ids.push({ name: cluster.name, type: cluster.type, labels: cluster.labels, staleAfterMs: settings.staleAfterMs })
       const key = JSON.stringify([cluster, settings])
       const old = this.#entries.get(cluster.name)
       if (old !== undefined && old.key === key) {
@@ -84,9 +86,7 @@ export class Poller {
     }
     for (const [name, old] of this.#entries) if (!next.has(name)) this.#retire(old)
     this.#entries = next
-    this.#store.sync(config.clusters.map(c => ({
-      name: c.name, type: c.type, labels: c.labels, staleAfterMs: effectiveSettings(c, config.global).staleAfterMs,
-    })))
+    this.#store.sync(ids)
     if (this.#started) for (const e of this.#entries.values()) if (e.timer === undefined && e.running === undefined && !e.queued) this.#enqueue(e)
   }
 
@@ -160,8 +160,6 @@ export class Poller {
     }
   }
 
-  /** Polls waiting for a free slot. */
-  get queued (): number { return this.#queue.length }
 
   /** Polls in flight. */
   get inFlight (): number { return this.#inFlight }

@@ -151,8 +151,8 @@ export class SnapshotArchiver {
   }
 
   #publish (name: string, atMs: number, bytes: number): void {
-    this.#store.setExtra(name, { metric: 'license_snapshot_last_success_timestamp_seconds', labels: {}, value: 0 }, atMs / 1000)
-    this.#store.setExtra(name, { metric: 'license_snapshot_size_bytes', labels: {}, value: 0 }, bytes)
+    this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', atMs / 1000)
+    this.#store.setExtra(name, 'license_snapshot_size_bytes', bytes)
   }
 
   #download (e: Entry): Promise<SnapshotResult> {

@@ -3,6 +3,7 @@
  * of its last attempt, and its error counts. The poller writes here; the exposition and the HTTP API read.
  */
 import { POLL_ERROR_REASONS, type PollError, type PollErrorReason } from './errors.js'
+import type { MetricName } from './metrics/catalogue.js'
 import type { PartFailure, PollOutcome, Sample } from './sources/types.js'
 
 /** Identity and settings of a cluster as the store needs them. */
@@ -104,12 +105,12 @@ export class Store {
     this.#changed()
   }
 
-  /** Set or clear (value `undefined`) an extra health sample of a cluster. */
-  setExtra (name: string, sample: Sample, value: number | undefined): void {
+  /** Set or clear (value `undefined`) an extra, unlabelled health sample of a cluster. */
+  setExtra (name: string, metric: MetricName, value: number | undefined): void {
     const st = this.#clusters.get(name)
     if (st === undefined) return
-    if (value === undefined) st.extras.delete(sample.metric)
-    else st.extras.set(sample.metric, { ...sample, value })
+    if (value === undefined) st.extras.delete(metric)
+    else st.extras.set(metric, { metric, labels: {}, value })
     this.#changed()
   }
 

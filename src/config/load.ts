@@ -18,7 +18,8 @@ export class ConfigError extends Error {
   }
 }
 
-function issueLines (error: z.ZodError): string[] {
+/** `path: message` lines of a zod error (unknown keys and bad record keys named by their own path). */
+export function issueLines (error: z.ZodError): string[] {
   return error.issues.flatMap(issue => {
     if (issue.code === 'unrecognized_keys') return issue.keys.map(k => `${formatPath([...issue.path, k])}: unknown key`)
     // A bad record key: the key's own schema has the useful message.
@@ -49,18 +50,31 @@ function expandEnv (value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv,
   return value
 }
 
-/** Parse and validate config text. Token files are read here too, so a missing one is a load error. */
-export async function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/** Parse YAML text to plain data; syntax errors and unresolved aliases become a {@link ConfigError}. */
+export function parseYaml (text: string, file: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true })
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? e.message}`))
   }
-  let js: unknown
   try {
-    js = doc.toJS({ maxAliasCount: 100 })
+    return doc.toJS({ maxAliasCount: 100 })
   } catch (err) {
     throw new ConfigError(file, [`YAML: ${err instanceof Error ? err.message : String(err)}`])
   }
+}
+
+/** Read a text file; failure is a {@link ConfigError}. */
+export async function readConfigText (file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
+  }
+}
+
+/** Parse and validate config text. Token files are read here too, so a missing one is a load error. */
+export async function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const js = parseYaml(text, file)
   const problems: string[] = []
   const raw = expandEnv(js ?? {}, [], env, problems)
   if (problems.length > 0) throw new ConfigError(file, problems)
@@ -84,13 +98,7 @@ export async function parseConfig (text: string, file: string, env: NodeJS.Proce
 
 /** Read, parse and validate a config file. Throws {@link ConfigError}. */
 export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw new ConfigError(file, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
-  }
-  return parseConfig(text, file, env)
+  return parseConfig(await readConfigText(file), file, env)
 }
 
 function deepFreeze<T> (value: T): T {

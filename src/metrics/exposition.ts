@@ -142,8 +142,6 @@ export class ClusterMetrics {
     return this.#cache[format]
   }
 
-  /** True when the store changed since the last render. */
-  get dirty (): boolean { return this.#renderedVersion !== this.#store.version }
 
   /** Render now if the store changed; concurrent callers share one render. */
   refresh (): Promise<void> {

@@ -6,10 +6,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import bcrypt from 'bcryptjs'
-import { parseDocument } from 'yaml'
 import { z } from 'zod'
-import { ConfigError } from '../config/load.js'
-import { formatPath } from '../util/path.js'
+import { ConfigError, issueLines, parseYaml, readConfigText } from '../config/load.js'
 
 const BCRYPT = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/
 
@@ -30,22 +28,8 @@ export interface WebConfig {
 
 /** Load and validate a web config file. Throws {@link ConfigError}. */
 export async function loadWebConfig (file: string): Promise<WebConfig> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw new ConfigError(file, [`cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`])
-  }
-  const doc = parseDocument(text, { uniqueKeys: true })
-  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? ''}`))
-  let js: unknown
-  try {
-    js = doc.toJS({ maxAliasCount: 100 })
-  } catch (err) {
-    throw new ConfigError(file, [`YAML: ${err instanceof Error ? err.message : String(err)}`])
-  }
-  const parsed = webConfigSchema.safeParse(js ?? {})
-  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(i => `${formatPath(i.path)}: ${i.message}`))
+  const parsed = webConfigSchema.safeParse(parseYaml(await readConfigText(file), file) ?? {})
+  if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error))
   const c = parsed.data
   const read = async (path: string, key: string): Promise<Buffer> => {
     try {

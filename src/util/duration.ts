@@ -11,14 +11,3 @@ export function parseDuration (text: string): number | undefined {
   return total
 }
 
-/** The shortest Prometheus duration string for a number of milliseconds. */
-export function formatDuration (ms: number): string {
-  if (ms === 0) return '0s'
-  let rest = ms
-  let out = ''
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
-    const n = Math.floor(rest / size)
-    if (n > 0) { out += `${n}${unit}`; rest -= n * size }
-  }
-  return out
-}
