@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig } from './config/load.js'
-import { staticLabelNames, type Config } from './config/schema.js'
+import type { Config } from './config/schema.js'
 import { ClusterMetrics, ProcessMetrics } from './metrics/exposition.js'
 import { Poller } from './poller.js'
 import { shardConfig, type Shard } from './shard.js'
@@ -69,7 +69,6 @@ export async function startExporter (opts: ExporterOptions): Promise<Exporter> {
   if (shard === undefined || shard.total === 1) clusterMetrics.setAggregates(() => globalEntitlementSamples(store.list(), config.global.entitlements))
 
   const applyConfig = (next: Config): void => {
-    clusterMetrics.setStaticLabels(staticLabelNames(next))
     poller.apply(next)
     archiver.apply(next)
     config = next

@@ -2,6 +2,7 @@
  * The poller: each cluster on its own interval, at most `concurrency` polls in flight, a hard deadline per
  * poll (its requests are aborted), the first poll at start. A slow or failing cluster never holds up another.
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import { PollError, classifyError } from './errors.js'
 import { effectiveSettings, type Config, type EffectiveSettings } from './config/schema.js'
@@ -9,6 +10,7 @@ import { pollCluster, type ClusterConfig } from './sources/registry.js'
 import type { PollOutcome } from './sources/types.js'
 import { createHttpTarget, type HttpTarget } from './sources/http.js'
 import type { ClusterIdentity, Store } from './store.js'
+import { startDeadline } from './util/deadline.js'
 import { scrub } from './util/redact.js'
 
 /** Failures worth another attempt within the same poll deadline. Auth, shape and rate limits are not. */
@@ -27,6 +29,13 @@ function sleep (ms: number, signal: AbortSignal): Promise<void> {
     function done (): void { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
     signal.addEventListener('abort', done, { once: true })
   })
+}
+
+/** The controller that aborts every poll at stop; each poll in flight listens to it. */
+function stopController (): AbortController {
+  const c = new AbortController()
+  setMaxListeners(0, c.signal)
+  return c
 }
 
 interface Entry {
@@ -59,7 +68,7 @@ export class Poller {
   #inFlight = 0
   #concurrency = 1
   #started = false
-  #stopping = new AbortController()
+  #stopping = stopController()
 
   constructor (opts: PollerOptions) {
     this.#store = opts.store
@@ -127,7 +136,7 @@ export class Poller {
       e.target = undefined // a later poll (e.g. pollAllOnce after stop) opens a fresh pool
       await target?.pool.destroy()
     }))
-    this.#stopping = new AbortController()
+    this.#stopping = stopController()
   }
 
   /** Retries made within polls since start (transient failures that got another attempt). */
@@ -142,11 +151,11 @@ export class Poller {
     let first: PollError | undefined
     for (let n = 0; ; n++) {
       const left = deadlineAt - this.#now()
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.floor(Math.max(MIN_ATTEMPT_MS, left / 2)))])
+      const attempt = startDeadline(signal, Math.floor(Math.max(MIN_ATTEMPT_MS, left / 2)))
       try {
-        return await pollCluster(e.cluster, { signal: attemptSignal, http: target, token, log })
+        return await pollCluster(e.cluster, { signal: attempt.signal, http: target, token, log })
       } catch (err) {
-        const pe = classifyError(err, attemptSignal.aborted)
+        const pe = classifyError(err, attempt.signal.aborted)
         first ??= pe
         const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n)
         if (!RETRYABLE.has(pe.reason) || signal.aborted || deadlineAt - this.#now() < backoff + MIN_ATTEMPT_MS) {
@@ -156,6 +165,8 @@ export class Poller {
         this.retries++
         log.debug({ reason: pe.reason, attempt: n + 1, backoffMs: Math.round(backoff) }, 'transient failure; retrying')
         await sleep(backoff, signal)
+      } finally {
+        attempt.dispose()
       }
     }
   }
@@ -217,8 +228,8 @@ export class Poller {
   async #pollOne (e: Entry): Promise<void> {
     const { cluster, settings } = e
     const startMs = this.#now()
-    const deadline = AbortSignal.timeout(settings.timeoutMs)
-    const signal = AbortSignal.any([deadline, this.#stopping.signal])
+    const deadline = startDeadline(this.#stopping.signal, settings.timeoutMs)
+    const signal = deadline.signal
     const token = cluster.token
     const secrets = token === undefined ? [] : [token]
     let onAbort: (() => void) | undefined
@@ -244,7 +255,7 @@ export class Poller {
       this.#log.debug({ cluster: cluster.name, durationMs: this.#now() - startMs, samples: outcome.samples.length }, 'poll ok')
     } catch (err) {
       if (this.#stopping.signal.aborted || e.removed) return
-      const pe = classifyError(err, deadline.aborted)
+      const pe = classifyError(err, deadline.expired)
       const safe = new PollError(pe.reason, scrub(pe.message, secrets), {
         ...(pe.status !== undefined ? { status: pe.status } : {}), ...(pe.retryAtMs !== undefined ? { retryAtMs: pe.retryAtMs } : {}),
       })
@@ -253,6 +264,7 @@ export class Poller {
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
       cleanup?.()
+      deadline.dispose()
     }
   }
 }

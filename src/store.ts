@@ -17,6 +17,8 @@ export interface ClusterIdentity {
 /** Everything known about one cluster. */
 export interface ClusterState {
   readonly id: ClusterIdentity
+  /** The store's {@link Store.version} at this cluster's last change (renderers cache per cluster on it). */
+  version: number
   /** Samples of the last successful poll; emptied when older than `stale_after`. */
   samples: readonly Sample[]
   lastAttemptEndMs: number | undefined
@@ -40,6 +42,28 @@ function endpointSamples (endpoints: PollOutcome['endpoints']): Sample[] {
   return Object.entries(endpoints).map(([endpoint, ok]) => ({ metric: 'license_cluster_endpoint_up', labels: { endpoint }, value: ok ? 1 : 0 }))
 }
 
+function sameLabels (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as string
+    if (k !== kb[i] || a[k] !== b[k]) return false
+  }
+  return true
+}
+
+/** True when two sample lists are equal, element by element (label order included). */
+export function sameSamples (a: readonly Sample[], b: readonly Sample[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Sample
+    const y = b[i] as Sample
+    if (x.metric !== y.metric || !Object.is(x.value, y.value) || !sameLabels(x.labels, y.labels)) return false
+  }
+  return true
+}
+
 /** In-memory state of all configured clusters, with change notification. */
 export class Store {
   readonly #clusters = new Map<string, ClusterState>()
@@ -55,8 +79,10 @@ export class Store {
     return () => this.#listeners.delete(listener)
   }
 
-  #changed (): void {
+  /** Count a change (stamped on the clusters that changed) and tell the listeners. */
+  #changed (changed: Iterable<ClusterState>): void {
     this.#version++
+    for (const st of changed) st.version = this.#version
     for (const l of this.#listeners) l()
   }
 
@@ -70,26 +96,28 @@ export class Store {
         this.#clusters.set(id.name, { ...existing, id })
       } else {
         this.#clusters.set(id.name, {
-          id, samples: [], lastAttemptEndMs: undefined, lastDurationMs: undefined, lastSuccessMs: undefined,
+          id, version: 0, samples: [], lastAttemptEndMs: undefined, lastDurationMs: undefined, lastSuccessMs: undefined,
           up: undefined, lastError: undefined, partFailures: [], retryAtMs: undefined, errors: zeroCounts(), extras: new Map(),
         })
       }
     }
-    this.#changed()
+    this.#changed(this.#clusters.values())
   }
 
   /** Record a successful poll. */
   recordSuccess (name: string, outcome: PollOutcome, startMs: number, endMs: number): void {
     const st = this.#clusters.get(name)
     if (st === undefined) return
-    st.samples = [...outcome.samples, ...endpointSamples(outcome.endpoints)]
+    const samples = [...outcome.samples, ...endpointSamples(outcome.endpoints)]
+    // Unchanged values keep the old array, so the exposition can reuse what it rendered from it.
+    if (!sameSamples(st.samples, samples)) st.samples = samples
     st.partFailures = outcome.partFailures
     st.up = true
     st.lastSuccessMs = endMs
     st.lastAttemptEndMs = endMs
     st.lastDurationMs = endMs - startMs
     st.retryAtMs = undefined
-    this.#changed()
+    this.#changed([st])
   }
 
   /** Record a failed poll: `up` drops at once; the last good samples stay until they are stale. */
@@ -102,7 +130,7 @@ export class Store {
     st.lastAttemptEndMs = endMs
     st.lastDurationMs = endMs - startMs
     st.retryAtMs = error.retryAtMs
-    this.#changed()
+    this.#changed([st])
   }
 
   /** Set or clear (value `undefined`) an extra, unlabelled health sample of a cluster. */
@@ -111,20 +139,20 @@ export class Store {
     if (st === undefined) return
     if (value === undefined) st.extras.delete(metric)
     else st.extras.set(metric, { metric, labels: {}, value })
-    this.#changed()
+    this.#changed([st])
   }
 
   /** Drop the samples of clusters whose last success is older than their `stale_after`. True if any went. */
   expireStale (nowMs: number): boolean {
-    let any = false
+    const expired: ClusterState[] = []
     for (const st of this.#clusters.values()) {
       if (st.samples.length > 0 && (st.lastSuccessMs === undefined || nowMs - st.lastSuccessMs > st.id.staleAfterMs)) {
         st.samples = []
-        any = true
+        expired.push(st)
       }
     }
-    if (any) this.#changed()
-    return any
+    if (expired.length > 0) this.#changed(expired)
+    return expired.length > 0
   }
 
   /** One cluster's state. */

@@ -58,10 +58,3 @@ export function effectiveSettings (cluster: ClusterConfig, global: GlobalConfig)
     maxResponseBytes: cluster.max_response_bytes ?? global.max_response_bytes,
   }
 }
-
-/** The union, over all clusters, of their static label names, sorted. */
-export function staticLabelNames (config: Config): string[] {
-  const names = new Set<string>()
-  for (const c of config.clusters) for (const k of Object.keys(c.labels)) names.add(k)
-  return [...names].sort()
-}

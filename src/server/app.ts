@@ -84,11 +84,11 @@ export function buildApp (deps: AppDeps) {
 
   app.get('/metrics', async (req, reply) => {
     const format = negotiateFormat(req.headers.accept)
-    const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format), deps.processMetrics.render(format)])
-    reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store')
     const gzip = acceptsGzip(req.headers['accept-encoding'])
-    if (gzip) reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding')
-    return joinRendered(clusters, processBody, gzip)
+    const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
+    reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store').header('vary', 'accept-encoding')
+    if (gzip) reply.header('content-encoding', 'gzip')
+    return await joinRendered(clusters, processBody, gzip)
   })
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))

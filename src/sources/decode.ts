@@ -3,9 +3,18 @@ import type { z } from 'zod'
 import { PollError } from '../errors.js'
 import { formatPath } from '../util/path.js'
 import { parseJsonBody, type HttpResponse } from './http.js'
+import { paced } from '../util/pace.js'
 
-/** Parse a JSON response and validate it; throws `PollError('invalid_response')` naming the first bad field. */
-export function decodeJson<T> (res: HttpResponse, schema: z.ZodType<T>, what: string): T {
+/**
+ * Parse a JSON response and validate it, in a paced turn of the event loop (see `util/pace.ts`); rejects
+ * with `PollError('invalid_response')` naming the first bad field.
+ */
+export function decodeJson<T> (res: HttpResponse, schema: z.ZodType<T>, what: string): Promise<T> {
+  return paced(() => decodeJsonNow(res, schema, what))
+}
+
+/** {@link decodeJson} at once, unpaced. */
+export function decodeJsonNow<T> (res: HttpResponse, schema: z.ZodType<T>, what: string): T {
   const parsed = schema.safeParse(parseJsonBody(res, what))
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]

@@ -99,7 +99,8 @@ export function retryAtFromHeaders (headers: Record<string, string | string[] | 
  */
 export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<HttpResponse> {
   const path = requestPath(target.baseUrl, opts.path, opts.query)
-  const shown = redactUrl(opts.path)
+  /** The path as messages show it (computed only for an error). */
+  const shown = (): string => redactUrl(opts.path)
   let res
   try {
     res = await target.pool.request({ method: 'GET', path, headers: opts.headers ?? {}, signal: opts.signal })
@@ -112,14 +113,14 @@ export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<Ht
     const reason = reasonForStatus(status)
     const retryAtMs = status === 429 ? retryAtFromHeaders(res.headers, Date.now()) : undefined
     const what = reason === 'redirect' ? ' (redirects are not followed)' : ''
-    throw new PollError(reason, `GET ${shown}: HTTP ${status}${what}`, {
+    throw new PollError(reason, `GET ${shown()}: HTTP ${status}${what}`, {
       status, ...(retryAtMs !== undefined ? { retryAtMs } : {}),
     })
   }
   const declared = Number(header(res.headers, 'content-length') ?? Number.NaN)
   if (declared > target.maxResponseBytes) {
     res.body.destroy()
-    throw new PollError('too_large', `GET ${shown}: response of ${declared} bytes exceeds the ${target.maxResponseBytes}-byte cap`, { status })
+    throw new PollError('too_large', `GET ${shown()}: response of ${declared} bytes exceeds the ${target.maxResponseBytes}-byte cap`, { status })
   }
   const chunks: Buffer[] = []
   let size = 0
@@ -129,7 +130,7 @@ export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<Ht
       size += buf.length
       if (size > target.maxResponseBytes) {
         res.body.destroy()
-        throw new PollError('too_large', `GET ${shown}: response exceeds the ${target.maxResponseBytes}-byte cap`, { status })
+        throw new PollError('too_large', `GET ${shown()}: response exceeds the ${target.maxResponseBytes}-byte cap`, { status })
       }
       chunks.push(buf)
     }

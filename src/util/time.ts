@@ -5,6 +5,23 @@
  */
 export function toUnixSeconds (value: string | number | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined
+  if (typeof value === 'string') {
+    // Vendors repeat the same few dates in every record (e.g. IBM's peak dates): parse each once.
+    let hit = parsedDates.get(value)
+    if (hit === undefined && !parsedDates.has(value)) {
+      hit = parseTime(value)
+      if (parsedDates.size >= MAX_REMEMBERED_DATES) parsedDates.clear()
+      parsedDates.set(value, hit)
+    }
+    return hit
+  }
+  return parseTime(value)
+}
+
+const MAX_REMEMBERED_DATES = 4096
+const parsedDates = new Map<string, number | undefined>()
+
+function parseTime (value: string | number): number | undefined {
   if (typeof value === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(value)) {
     const n = Number(value)
     if (!Number.isFinite(n) || n <= 0) return undefined

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js'
-import { effectiveSettings, staticLabelNames } from '../../src/config/schema.js'
+import { effectiveSettings } from '../../src/config/schema.js'
 import { tempDir } from '../helpers.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'config')
@@ -25,7 +25,7 @@ t.test('the example config is valid and documents the defaults', async t => {
   }
   t.same({ ...config.global, entitlements: [] }, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304, entitlements: [] })
   t.equal(config.clusters[1]?.token, 'x'.repeat(20))
-  t.same(staticLabelNames(config), ['env', 'region'])
+  t.same(config.clusters[0]?.labels, { env: 'prod', region: 'eu' })
   t.equal(effectiveSettings(config.clusters[0]!, config.global).intervalMs, 600_000)
   t.equal(effectiveSettings(config.clusters[1]!, config.global).intervalMs, 300_000)
   t.ok(Object.isFrozen(config.clusters[0]), 'config is frozen')

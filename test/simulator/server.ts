@@ -252,7 +252,9 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     work.catch(() => res.destroy())
   }
   const server = opts.tls === undefined ? createServer(handler) : createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
-  server.keepAliveTimeout = 1000
+  // nginx's default (Dynatrace Managed sits behind nginx). undici reuses a connection only when the advertised
+  // keep-alive exceeds its 2 s threshold: with Node's 5 s it would, with 1 s every request opened a connection.
+  server.keepAliveTimeout = 75_000
   const host = opts.host ?? '127.0.0.1'
   await new Promise<void>(resolve => server.listen(opts.port ?? 0, host, resolve))
   const { port } = server.address() as AddressInfo

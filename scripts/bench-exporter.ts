@@ -1,0 +1,85 @@
+/**
+ * The exporter under benchmark, in a process of its own, compiled like production (`tsc`, no loader): the
+ * benchmark's figures for rounds, event-loop delay and memory are this process's alone. Driven by
+ * `scripts/bench.ts` over the IPC channel: each request message gets one reply.
+ *
+ * Usage (by the benchmark): node --expose-gc .bench/scripts/bench-exporter.js CONFIG PORT
+ */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { startExporter } from '../src/exporter.js'
+import { createLogger } from '../src/logger.js'
+
+/** What the benchmark asks. */
+export type BenchRequest =
+  | { cmd: 'round' }
+  | { cmd: 'memory' }
+  | { cmd: 'profile-start' }
+  | { cmd: 'profile-stop', file: string }
+  | { cmd: 'exit' }
+
+/** What a round reports. */
+export interface RoundReply { ms: number, up: number, loopP99Ms: number, loopMaxMs: number, cpuMs: number }
+
+/** Memory after a full GC, in bytes. */
+export interface MemoryReply { rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }
+
+const [configFile, port] = process.argv.slice(2)
+if (configFile === undefined || port === undefined || process.send === undefined) {
+  process.stderr.write('usage: node --expose-gc bench-exporter.js CONFIG PORT (with an IPC channel)\n')
+  process.exit(2)
+}
+const send = (msg: unknown): void => { process.send?.(msg) }
+const exporter = await startExporter({ configFile, host: '127.0.0.1', port: Number(port), logger: createLogger('error'), autoStart: false })
+let profiler: Session | undefined
+
+process.on('message', (msg: BenchRequest) => {
+  void (async () => {
+    switch (msg.cmd) {
+      case 'round': {
+        const loop = monitorEventLoopDelay({ resolution: 5 })
+        loop.enable()
+        const cpu = process.cpuUsage()
+        const t0 = performance.now()
+        await exporter.poller.pollAllOnce()
+        const ms = performance.now() - t0
+        const used = process.cpuUsage(cpu)
+        // The round's changes reach the exposition (a render, sliced) before the loop figures are taken.
+        await exporter.clusterMetrics.refresh()
+        loop.disable()
+        const reply: RoundReply = {
+          ms, up: exporter.store.list().filter(c => c.up === true).length,
+          loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, cpuMs: (used.user + used.system) / 1000,
+        }
+        send(reply)
+        return
+      }
+      case 'memory': {
+        (globalThis as { gc?: () => void }).gc?.()
+        const m = process.memoryUsage()
+        const reply: MemoryReply = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }
+        send(reply)
+        return
+      }
+      case 'profile-start':
+        profiler = new Session()
+        profiler.connect()
+        await profiler.post('Profiler.enable')
+        await profiler.post('Profiler.start')
+        send({})
+        return
+      case 'profile-stop': {
+        const result = await profiler?.post('Profiler.stop')
+        if (result !== undefined) writeFileSync(msg.file, JSON.stringify(result.profile))
+        send({})
+        return
+      }
+      case 'exit':
+        await exporter.close()
+        send({})
+        process.exit(0)
+    }
+  })()
+})
+send({ url: exporter.url })

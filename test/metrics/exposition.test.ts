@@ -1,0 +1,63 @@
+import t from 'tap'
+import { gunzipSync } from 'node:zlib'
+import { ClusterMetrics } from '../../src/metrics/exposition.js'
+import { Store } from '../../src/store.js'
+import type { PollOutcome } from '../../src/sources/types.js'
+
+const id = (name: string) => ({ name, type: 'ibm_license_service', labels: { env: 'prod' }, staleAfterMs: 60_000 })
+const outcome = (quantity: number, product = 'IBM MQ'): PollOutcome => ({
+  samples: [{ metric: 'license_usage', labels: { product, product_id: 'p1', unit: 'VIRTUAL_PROCESSOR_CORE' }, value: quantity }],
+  partFailures: [],
+  endpoints: { products: true },
+})
+
+t.test('renders only what changed; unchanged values reuse the rendered lines', async t => {
+  const store = new Store()
+  store.sync([id('a'), id('b')])
+  const metrics = new ClusterMetrics(store)
+  store.recordSuccess('a', outcome(4), 0, 10)
+  store.recordSuccess('b', outcome(6), 0, 10)
+  await metrics.refresh()
+  const first = (await metrics.get('text')).toString()
+  t.match(first, 'license_usage{cluster="a",source="ibm_license_service",env="prod",product="IBM MQ",product_id="p1",unit="VIRTUAL_PROCESSOR_CORE"} 4\n')
+  t.match(first, /# TYPE license_usage gauge\n(license_usage\{cluster="a".*\n)(license_usage\{cluster="b".*\n)/, 'one family, clusters in config order')
+  const rendered = metrics.sampleRenders
+
+  store.recordSuccess('a', outcome(4), 20, 30) // same values: the store keeps the samples, the lines are reused
+  store.recordSuccess('b', outcome(7), 20, 30)
+  await metrics.refresh()
+  t.equal(metrics.sampleRenders - rendered, 1, 'only b re-rendered its license series')
+  const second = (await metrics.get('text')).toString()
+  t.match(second, /cluster="a".*unit="VIRTUAL_PROCESSOR_CORE"\} 4\n/)
+  t.match(second, /cluster="b".*unit="VIRTUAL_PROCESSOR_CORE"\} 7\n/)
+  t.match(second, 'license_cluster_poll_duration_seconds{cluster="a",source="ibm_license_service",env="prod"} 0.01\n', 'health series follow every poll')
+})
+
+t.test('both formats share sample lines; counters differ in their family name only', async t => {
+  const store = new Store()
+  store.sync([id('a')])
+  store.recordSuccess('a', outcome(1, 'quote " back\\slash\nnewline'), 0, 1)
+  const metrics = new ClusterMetrics(store)
+  const text = (await metrics.get('text')).toString()
+  const om = (await metrics.get('openmetrics')).toString()
+  t.match(text, '# TYPE license_cluster_poll_errors_total counter\nlicense_cluster_poll_errors_total{')
+  t.match(om, '# TYPE license_cluster_poll_errors counter\nlicense_cluster_poll_errors_total{')
+  t.match(text, 'product="quote \\" back\\\\slash\\nnewline"', 'label values escaped')
+  t.notMatch(om, '# EOF', 'the EOF comes after the process metrics, not here')
+  t.same(text.split('\n').filter(l => !l.startsWith('#')), om.split('\n').filter(l => !l.startsWith('#')))
+})
+
+t.test('a later scrape never waits for a render; gzip is ready when a render is swapped in', async t => {
+  const store = new Store()
+  store.sync([id('a')])
+  const metrics = new ClusterMetrics(store)
+  metrics.maxStalenessMs = 0
+  const before = await metrics.get('text', true)
+  store.recordSuccess('a', outcome(2), 0, 1)
+  const during = await metrics.get('text', true) // starts a render in the background
+  t.equal(during, before, 'the cached body is served while the store moved on')
+  await metrics.refresh()
+  const after = await metrics.get('text', true)
+  t.not(after, before)
+  t.match(gunzipSync(await after.gzip()).toString(), /unit="VIRTUAL_PROCESSOR_CORE"\} 2\n/)
+})
