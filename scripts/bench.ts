@@ -30,8 +30,8 @@ const ROOT = join(import.meta.dirname, '..')
 const note = (text: string): void => { process.stderr.write(`[bench] ${text}\n`) }
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 const ms = (n: number): string => `${n.toFixed(n < 10 ? 1 : 0)} ms`
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p / 100))] ?? Number.NaN
+const median = (xs: readonly number[]): number => percentile(xs, 50)
 
 function child (args: string[]): { proc: ChildProcess, out: Promise<string> } {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT })

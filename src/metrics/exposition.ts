@@ -1,7 +1,7 @@
 /**
  * The cached exposition. License and collection-health series are rendered from the {@link Store} once per
  * change (not per scrape), cluster by cluster, into byte buffers shared by both formats; their gzip is made
- * off the event loop when first asked for. Process metrics (prom-client's defaults, small and always
+ * on the thread pool, before a render is swapped in once scrapers ask for gzip. Process metrics (prom-client's defaults, small and always
  * changing) are rendered at most once a second and appended. No I/O happens here.
  */
 import { once } from 'node:events'
@@ -183,8 +183,8 @@ export class ClusterMetrics {
   #renderedAtMs = 0
   #pending: Promise<void> | undefined
   /**
-   * A scrape re-renders on the spot only when the cache is older than this and the store changed; otherwise
-   * it gets the cache, and the exporter's throttled background render catches up.
+   * A scrape starts a background render when the store changed and the cache is older than this (it is
+   * answered from the cache either way); usually the exporter's throttled background render got there first.
    */
   maxStalenessMs = 1000
   /** Longest stretch of synchronous rendering before yielding to the event loop. */
@@ -192,8 +192,7 @@ export class ClusterMetrics {
   #cache: Record<Format, Rendered> = { text: new Rendered([]), openmetrics: new Rendered([]) }
   readonly #gzipWanted: Record<Format, boolean> = { text: false, openmetrics: false }
   #aggregates: () => readonly LabeledSample[] = () => []
-  /** How many renders happened, and how often they had to re-render a cluster's license series (for tests and the benchmark). */
-  renders = 0
+  /** How often renders had to re-render a cluster's license series (for tests). */
   sampleRenders = 0
 
   constructor (store: Store) {
@@ -215,7 +214,10 @@ export class ClusterMetrics {
   async get (format: Format, gzip = false): Promise<Rendered> {
     if (gzip) this.#gzipWanted[format] = true
     if (this.#renderedVersion < 0) await this.refresh()
-    else if (this.#renderedVersion !== this.#store.version && Date.now() - this.#renderedAtMs >= this.maxStalenessMs) void this.refresh()
+    else if (this.#renderedVersion !== this.#store.version && Date.now() - this.#renderedAtMs >= this.maxStalenessMs) {
+      // A failed render is reported by the exporter's own throttled render, which logs; this scrape keeps the cache.
+      this.refresh().catch(() => undefined)
+    }
     return this.#cache[format]
   }
 
@@ -236,8 +238,9 @@ export class ClusterMetrics {
     for (const st of this.#store.list()) {
       let chunk = this.#chunks.get(st.id.name)
       if (chunk === undefined || chunk.version !== st.version) {
-        if (chunk?.samplesOf !== st.samples) this.sampleRenders++
-        chunk = clusterChunk(st, chunk)
+        const old = chunk
+        chunk = clusterChunk(st, old)
+        if (chunk.samples !== old?.samples) this.sampleRenders++
       }
       chunks.set(st.id.name, chunk)
       if (due()) await pause()
@@ -272,7 +275,6 @@ export class ClusterMetrics {
     this.#cache = next
     this.#renderedVersion = version
     this.#renderedAtMs = Date.now()
-    this.renders++
   }
 }
 

@@ -33,9 +33,10 @@ export function formatValue (value: number): string {
 
 /** The `# HELP` and `# TYPE` lines of a family. `name` is the sample name (counters end in `_total`). */
 export function familyHeader (name: string, def: MetricDef, format: Format): string {
-  if (format === 'text') {
-    return `# HELP ${name} ${def.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${def.type}\n`
-  }
-  const family = def.type === 'counter' ? name.replace(/_total$/, '') : name
-  return `# HELP ${family} ${def.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}\n# TYPE ${family} ${def.type}\n`
+  // Both formats escape `\` and newlines in HELP; OpenMetrics also escapes `"` and drops a counter's `_total`.
+  const help = def.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
+  const [family, text] = format === 'text'
+    ? [name, help]
+    : [def.type === 'counter' ? name.replace(/_total$/, '') : name, help.replace(/"/g, '\\"')]
+  return `# HELP ${family} ${text}\n# TYPE ${family} ${def.type}\n`
 }
