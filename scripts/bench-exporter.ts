@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { startExporter } from '../src/exporter.js'
-import { createLogger } from '../src/logger.js'
+import { createLogger } from '../src/util/logger.js'
 
 /** What the benchmark asks. */
 export type BenchRequest =

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startExporter } from '../src/exporter.js'
-import { createLogger } from '../src/logger.js'
+import { createLogger } from '../src/util/logger.js'
 import { fleetClusters, writeFleetConfig } from '../test/simulator/fleet.js'
 import { startSimulator } from '../test/simulator/server.js'
 

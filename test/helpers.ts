@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { startExporter, type Exporter } from '../src/exporter.js'
-import { createLogger } from '../src/logger.js'
+import { createLogger } from '../src/util/logger.js'
 import { startSimulator, type Scenario, type Simulator } from './simulator/server.js'
 
 /** What tap's `t` offers that the helpers use. */

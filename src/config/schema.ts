@@ -4,8 +4,8 @@
  */
 import { z } from 'zod'
 import { clusterSchema, type ClusterConfig } from '../sources/registry.js'
-import { entitlementsSchema } from '../entitlements.js'
-import { duration } from './common.js'
+import { entitlementsSchema } from '../sources/entitlements.js'
+import { duration } from '../sources/cluster.js'
 
 const MIB = 1024 * 1024
 

@@ -7,9 +7,9 @@
 import { once } from 'node:events'
 import { createGzip } from 'node:zlib'
 import { Gauge, Registry, collectDefaultMetrics, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client'
-import { POLL_ERROR_REASONS } from '../errors.js'
-import type { LabeledSample } from '../report.js'
-import type { ClusterState, Store } from '../store.js'
+import { POLL_ERROR_REASONS } from '../sources/errors.js'
+import type { LabeledSample } from '../licensing/report.js'
+import type { ClusterState, Store } from '../polling/store.js'
 import { CATALOGUE, type MetricName } from './catalogue.js'
 import { familyHeader, formatLabels, formatValue, type Format } from './format.js'
 

@@ -1,5 +1,5 @@
 /** The public view of cluster states, shared by `/api/v1/clusters` and the landing page. No secrets here. */
-import type { ClusterState } from '../store.js'
+import type { ClusterState } from '../polling/store.js'
 
 /** One cluster as the API shows it. */
 export interface ClusterView {

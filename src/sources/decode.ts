@@ -1,6 +1,6 @@
 /** Validation of vendor responses at the edge: a wrong shape is an `invalid_response`, with the path. */
 import type { z } from 'zod'
-import { PollError } from '../errors.js'
+import { PollError } from './errors.js'
 import { formatPath } from '../util/path.js'
 import { parseJsonBody, type HttpResponse } from './http.js'
 import { paced } from '../util/pace.js'

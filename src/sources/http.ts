@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { Pool } from 'undici'
-import { PollError, classifyError, reasonForStatus } from '../errors.js'
-import type { TlsConfig } from '../config/common.js'
+import { PollError, classifyError, reasonForStatus } from './errors.js'
+import type { TlsConfig } from './cluster.js'
 import { redactUrl } from '../util/redact.js'
 
 /** A cluster's base URL, connection pool and limits. */

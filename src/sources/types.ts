@@ -1,7 +1,7 @@
 /** What every source module provides, and what it gets from the poller. */
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import type { PollErrorReason } from '../errors.js'
+import type { PollErrorReason } from './errors.js'
 import type { MetricName } from '../metrics/catalogue.js'
 import type { HttpTarget } from './http.js'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { gunzipSync } from 'node:zlib'
 import { ClusterMetrics } from '../../src/metrics/exposition.js'
-import { Store } from '../../src/store.js'
+import { Store } from '../../src/polling/store.js'
 import type { PollOutcome } from '../../src/sources/types.js'
 
 const id = (name: string) => ({ name, type: 'ibm_license_service', labels: { env: 'prod' }, staleAfterMs: 60_000 })

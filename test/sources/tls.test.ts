@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import type { PollError } from '../src/errors.js'
-import { createLogger } from '../src/logger.js'
-import { ibmSource } from '../src/sources/ibm.js'
-import { createHttpTarget } from '../src/sources/http.js'
-import { startSimulator } from './simulator/server.js'
-import { tempDir } from './helpers.js'
+import type { PollError } from '../../src/sources/errors.js'
+import { createLogger } from '../../src/util/logger.js'
+import { ibmSource } from '../../src/sources/ibm/source.js'
+import { createHttpTarget } from '../../src/sources/http.js'
+import { startSimulator } from '../simulator/server.js'
+import { tempDir } from '../helpers.js'
 
 // A private CA and a server certificate for 127.0.0.1/localhost, made with openssl for this run.
 const dir = tempDir('license-exporter-tls-')

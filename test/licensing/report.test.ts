@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
-import { csvField, type Report } from '../src/report.js'
-import { products } from './simulator/ibm.js'
-import { seriesValue, startStack } from './helpers.js'
+import { csvField, type Report } from '../../src/licensing/report.js'
+import { products } from '../simulator/ibm.js'
+import { seriesValue, startStack } from '../helpers.js'
 
 /** A small RFC 4180 parser, to prove the CSV reads back. */
 function parseCsv (text: string): string[][] {

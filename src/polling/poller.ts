@@ -4,14 +4,14 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
-import { PollError, classifyError } from './errors.js'
-import { effectiveSettings, type Config, type EffectiveSettings } from './config/schema.js'
-import { pollCluster, type ClusterConfig } from './sources/registry.js'
-import type { PollOutcome } from './sources/types.js'
-import { createHttpTarget, type HttpTarget } from './sources/http.js'
+import { PollError, classifyError } from '../sources/errors.js'
+import { effectiveSettings, type Config, type EffectiveSettings } from '../config/schema.js'
+import { pollCluster, type ClusterConfig } from '../sources/registry.js'
+import type { PollOutcome } from '../sources/types.js'
+import { createHttpTarget, type HttpTarget } from '../sources/http.js'
 import type { ClusterIdentity, Store } from './store.js'
-import { startDeadline } from './util/deadline.js'
-import { scrub } from './util/redact.js'
+import { startDeadline } from '../util/deadline.js'
+import { scrub } from '../util/redact.js'
 
 /** Failures worth another attempt within the same poll deadline. Auth, shape and rate limits are not. */
 const RETRYABLE = new Set(['connect', 'timeout', 'http_5xx'])

@@ -4,9 +4,9 @@
  * per-cluster breakdown and peak dates, the clusters that failed to report, and compliance with the global
  * entitlements. Built from the store, so it adds up to exactly what `/metrics` shows. Pure: no I/O.
  */
-import { compare, covers, type Entitlement, type ProductUsage } from './entitlements.js'
-import type { Sample } from './sources/types.js'
-import type { ClusterState } from './store.js'
+import { compare, covers, type Entitlement, type ProductUsage } from '../sources/entitlements.js'
+import type { Sample } from '../sources/types.js'
+import type { ClusterState } from '../polling/store.js'
 
 /** A sample with all its labels (`cluster` and `source` included). */
 export interface LabeledSample {

@@ -2,7 +2,7 @@
  * Sharding for fleets beyond one process: `--shard=INDEX/TOTAL` keeps the clusters whose name hashes to
  * INDEX, so TOTAL replicas split one config into disjoint sets whose union is the whole.
  */
-import type { Config } from './config/schema.js'
+import type { Config } from './schema.js'
 
 /** A shard: `index` in [0, total). */
 export interface Shard { index: number, total: number }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { startStack, waitFor } from './helpers.js'
+import { startStack, waitFor } from '../helpers.js'
 
 t.test('a rotated token file is picked up at reload', async t => {
   const stack = await startStack(t, { rot: { scenario: { kind: 'dynatrace', token: 'rotate-token-old-0001' } } }, { global: ['interval: 200ms'] })

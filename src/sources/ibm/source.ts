@@ -5,12 +5,12 @@
  * nothing logs a request URL unredacted.
  */
 import { z } from 'zod'
-import { clusterBaseShape, duration } from '../config/common.js'
+import { clusterBaseShape, duration } from '../cluster.js'
 import { compare, entitlementsSchema, type ProductUsage } from '../entitlements.js'
-import { toUnixSeconds } from '../util/time.js'
-import { decodeJson, optionalPart } from './decode.js'
-import { httpGet, type HttpResponse } from './http.js'
-import type { PartFailure, PollContext, PollOutcome, Sample, Source } from './types.js'
+import { toUnixSeconds } from '../../util/time.js'
+import { decodeJson, optionalPart } from '../decode.js'
+import { httpGet, type HttpResponse } from '../http.js'
+import type { PartFailure, PollContext, PollOutcome, Sample, Source } from '../types.js'
 
 /** Opt-in archive of the audit snapshot (`/snapshot`). */
 export const snapshotSchema = z.strictObject({

@@ -2,9 +2,9 @@
  * The latest result per cluster: the samples of its last successful poll (until they go stale), the outcome
  * of its last attempt, and its error counts. The poller writes here; the exposition and the HTTP API read.
  */
-import { POLL_ERROR_REASONS, type PollError, type PollErrorReason } from './errors.js'
-import type { MetricName } from './metrics/catalogue.js'
-import type { PartFailure, PollOutcome, Sample } from './sources/types.js'
+import { POLL_ERROR_REASONS, type PollError, type PollErrorReason } from '../sources/errors.js'
+import type { MetricName } from '../metrics/catalogue.js'
+import type { PartFailure, PollOutcome, Sample } from '../sources/types.js'
 
 /** Identity and settings of a cluster as the store needs them. */
 export interface ClusterIdentity {

@@ -1,14 +1,14 @@
 import t from 'tap'
-import { PollError } from '../../src/errors.js'
-import { createLogger } from '../../src/logger.js'
+import { PollError } from '../../../src/sources/errors.js'
+import { createLogger } from '../../../src/util/logger.js'
 import {
   clusterLicenseSchema, dynatraceSource, isRunning, mapClusterLicense, mapEnvironmentTotal, environmentTotalSchema,
-} from '../../src/sources/dynatrace.js'
-import { createHttpTarget } from '../../src/sources/http.js'
-import type { Sample } from '../../src/sources/types.js'
-import { FAKE_CONTACT_EMAIL, FAKE_LICENSE_KEY, LICENSE_PRESETS, clusterLicense, environmentTotal } from '../simulator/dynatrace.js'
-import { startSimulator, type DynatraceScenario, type Fault } from '../simulator/server.js'
-import { LogCapture } from '../helpers.js'
+} from '../../../src/sources/dynatrace/source.js'
+import { createHttpTarget } from '../../../src/sources/http.js'
+import type { Sample } from '../../../src/sources/types.js'
+import { FAKE_CONTACT_EMAIL, FAKE_LICENSE_KEY, LICENSE_PRESETS, clusterLicense, environmentTotal } from '../../simulator/dynatrace.js'
+import { startSimulator, type DynatraceScenario, type Fault } from '../../simulator/server.js'
+import { LogCapture } from '../../helpers.js'
 
 const find = (samples: Sample[], metric: string, labels: Record<string, string> = {}): number | undefined =>
   samples.find(s => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value

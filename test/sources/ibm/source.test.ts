@@ -1,11 +1,11 @@
 import t from 'tap'
-import type { PollError } from '../../src/errors.js'
-import { createLogger } from '../../src/logger.js'
-import { bundledSchema, healthSchema, ibmSource, mapBundled, mapProducts, productsSchema, unannotatedPods } from '../../src/sources/ibm.js'
-import { createHttpTarget } from '../../src/sources/http.js'
-import type { Sample } from '../../src/sources/types.js'
-import { bundledProducts, health, products } from '../simulator/ibm.js'
-import { startSimulator, type IbmScenario } from '../simulator/server.js'
+import type { PollError } from '../../../src/sources/errors.js'
+import { createLogger } from '../../../src/util/logger.js'
+import { bundledSchema, healthSchema, ibmSource, mapBundled, mapProducts, productsSchema, unannotatedPods } from '../../../src/sources/ibm/source.js'
+import { createHttpTarget } from '../../../src/sources/http.js'
+import type { Sample } from '../../../src/sources/types.js'
+import { bundledProducts, health, products } from '../../simulator/ibm.js'
+import { startSimulator, type IbmScenario } from '../../simulator/server.js'
 
 const find = (samples: readonly Sample[], metric: string, labels: Record<string, string> = {}): number | undefined =>
   samples.find(s => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value

@@ -6,13 +6,13 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { stringify } from 'yaml'
-import { ConfigError, parseConfig } from '../src/config/load.js'
-import { PollError } from '../src/errors.js'
-import { clusterLicenseSchema, environmentTotalSchema, mapClusterLicense, mapEnvironmentTotal } from '../src/sources/dynatrace.js'
-import { decodeJsonNow as decodeJson } from '../src/sources/decode.js'
-import type { HttpResponse } from '../src/sources/http.js'
-import { bundledSchema, healthSchema, mapBundled, mapProducts, productsSchema, unannotatedPods, versionSchema } from '../src/sources/ibm.js'
-import type { Sample } from '../src/sources/types.js'
+import { ConfigError, parseConfig } from '../../src/config/load.js'
+import { PollError } from '../../src/sources/errors.js'
+import { clusterLicenseSchema, environmentTotalSchema, mapClusterLicense, mapEnvironmentTotal } from '../../src/sources/dynatrace/source.js'
+import { decodeJsonNow as decodeJson } from '../../src/sources/decode.js'
+import type { HttpResponse } from '../../src/sources/http.js'
+import { bundledSchema, healthSchema, mapBundled, mapProducts, productsSchema, unannotatedPods, versionSchema } from '../../src/sources/ibm/source.js'
+import type { Sample } from '../../src/sources/types.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300)
 const response = (body: string): HttpResponse => ({ status: 200, contentType: 'application/json', body: Buffer.from(body) })

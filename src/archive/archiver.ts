@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import type { Config } from './config/schema.js'
-import { classifyError } from './errors.js'
-import { authFor, type IbmCluster, type SnapshotConfig } from './sources/ibm.js'
-import { createHttpTarget, httpGet } from './sources/http.js'
-import type { Store } from './store.js'
-import { scrub } from './util/redact.js'
+import type { Config } from '../config/schema.js'
+import { classifyError } from '../sources/errors.js'
+import { authFor, type IbmCluster, type SnapshotConfig } from '../sources/ibm/source.js'
+import { createHttpTarget, httpGet } from '../sources/http.js'
+import type { Store } from '../polling/store.js'
+import { scrub } from '../util/redact.js'
 
 const ARCHIVE_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z\.zip$/
 

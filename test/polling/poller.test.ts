@@ -1,5 +1,5 @@
 import t from 'tap'
-import { seriesValue, startStack, waitFor } from './helpers.js'
+import { seriesValue, startStack, waitFor } from '../helpers.js'
 
 const polls = (sim: { requests: Array<{ cluster: string, path: string }> }, c: string, path = '/api/cluster/v2/clusterLicense'): number =>
   sim.requests.filter(r => r.cluster === c && r.path === path).length

@@ -4,12 +4,12 @@
  * and `/rest/health` (optional: a failure there degrades only their series).
  */
 import { z } from 'zod'
-import { clusterBaseShape } from '../config/common.js'
-import { USAGE_STATES } from '../metrics/catalogue.js'
-import { toUnixSeconds } from '../util/time.js'
-import { decodeJson, optionalPart } from './decode.js'
-import { httpGet } from './http.js'
-import type { PartFailure, PollContext, PollOutcome, Sample, Source } from './types.js'
+import { clusterBaseShape } from '../cluster.js'
+import { USAGE_STATES } from '../../metrics/catalogue.js'
+import { toUnixSeconds } from '../../util/time.js'
+import { decodeJson, optionalPart } from '../decode.js'
+import { httpGet } from '../http.js'
+import type { PartFailure, PollContext, PollOutcome, Sample, Source } from '../types.js'
 
 /** Cluster entry of type `dynatrace_managed`. */
 export const dynatraceClusterSchema = z.strictObject({

@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { parseConfig } from '../src/config/load.js'
-import { createLogger } from '../src/logger.js'
-import { SnapshotArchiver, archiveName, checkZip } from '../src/snapshots.js'
-import { Store } from '../src/store.js'
-import { snapshotZip } from './simulator/ibm.js'
-import { startSimulator, type IbmScenario } from './simulator/server.js'
-import { LogCapture, tempDir } from './helpers.js'
+import { parseConfig } from '../../src/config/load.js'
+import { createLogger } from '../../src/util/logger.js'
+import { SnapshotArchiver, archiveName, checkZip } from '../../src/archive/archiver.js'
+import { Store } from '../../src/polling/store.js'
+import { snapshotZip } from '../simulator/ibm.js'
+import { startSimulator, type IbmScenario } from '../simulator/server.js'
+import { LogCapture, tempDir } from '../helpers.js'
 
 t.test('zip check', async t => {
   const zip = snapshotZip('c')
