@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
-import { runReport, startExporter } from './exporter.js'
+import { createExporter, listenUrl, runReport } from './exporter.js'
 import { reportCsv } from './licensing/report.js'
 import { parseShard } from './config/shard.js'
 import { LOG_LEVELS, createLogger } from './util/logger.js'
@@ -116,11 +116,14 @@ export async function main (argv: string[]): Promise<number | undefined> {
   let exporter
   try {
     const webConfigFile = values['web.config.file']
-    exporter = await startExporter({
-      configFile, ...listen, logger, enableLifecycle: values['web.enable-lifecycle'],
+    exporter = await createExporter({
+      configFile, logger, enableLifecycle: values['web.enable-lifecycle'],
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
       ...(shard !== undefined ? { shard } : {}),
     })
+    await exporter.app.listen(listen)
+    exporter.start()
+    logger.info({ url: listenUrl(exporter, listen.host), clusters: exporter.config().clusters.length, version: VERSION, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
-import { startExporter, type Exporter } from '../src/exporter.js'
+import { startExporter, type RunningExporter } from '../src/exporter.js'
 import { createLogger } from '../src/util/logger.js'
 import { startSimulator, type Scenario, type Simulator } from './simulator/server.js'
 
@@ -62,7 +62,7 @@ export interface StackCluster {
 /** A simulator and an exporter polling it. */
 export interface Stack {
   sim: Simulator
-  exporter: Exporter
+  exporter: RunningExporter
   logs: LogCapture
   configFile: string
   dir: string

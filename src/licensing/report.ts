@@ -5,15 +5,8 @@
  * entitlements. Built from the store, so it adds up to exactly what `/metrics` shows. Pure: no I/O.
  */
 import { compare, covers, type Entitlement, type ProductUsage } from '../sources/entitlements.js'
-import type { Sample } from '../sources/types.js'
+import type { LabeledSample, Sample } from '../sources/types.js'
 import type { ClusterState } from '../polling/store.js'
-
-/** A sample with all its labels (`cluster` and `source` included). */
-export interface LabeledSample {
-  metric: Sample['metric']
-  labels: Record<string, string>
-  value: number
-}
 
 /** The source whose usage the report adds up. */
 export const IBM_SOURCE = 'ibm_license_service'

@@ -1,32 +1,15 @@
 /**
- * The HTTP app: `/metrics`, `/healthz`, `/readyz`, `/`, `/api/v1/clusters` and `POST /-/reload`.
- * Built from its dependencies and returned unstarted; `main.ts` listens.
+ * The HTTP app: a Fastify instance with the server's TLS, authentication and request logging, and the
+ * {@link exporterRoutes} plugin. Returned unstarted; `main.ts` listens.
  */
 import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
-import { z } from 'zod'
-import { reportCsv, type Report } from '../licensing/report.js'
-import { CONTENT_TYPES, joinRendered, type ClusterMetrics, type Format, type ProcessMetrics } from '../metrics/exposition.js'
-import type { Store } from '../polling/store.js'
-import { landingPage } from './page.js'
-import { clusterView } from './status.js'
+import { exporterRoutes, type RouteDeps } from './routes.js'
 import { Authenticator, type WebConfig } from './web-config.js'
 
 /** What the app needs. */
-export interface AppDeps {
-  store: Store
-  clusterMetrics: ClusterMetrics
-  processMetrics: ProcessMetrics
+export interface AppDeps extends RouteDeps {
   logger: Logger
-  version: string
-  /** True once the config is loaded and every cluster was polled once. */
-  ready: () => boolean
-  /** The multicluster report of the current state. */
-  report: () => Report
-  /** Reload the config; resolves to an error message when the new config was refused. */
-  reload: () => Promise<string | undefined>
-  /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
-  enableLifecycle: boolean
   /** TLS and authentication of the server (`--web.config.file`). */
   web?: WebConfig
 }
@@ -35,31 +18,6 @@ export interface AppDeps {
 const OPEN_PATHS = new Set(['/healthz'])
 
 const QUIET_ROUTES = new Set(['/metrics', '/healthz', '/readyz'])
-const OPENMETRICS = /application\/openmetrics-text/i
-
-/** Pick the exposition format from an `Accept` header (OpenMetrics only when asked for, and not with q=0). */
-export function negotiateFormat (accept: string | undefined): Format {
-  if (accept === undefined) return 'text'
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.split(';').map(s => s.trim())
-    if (type === undefined || !OPENMETRICS.test(type)) continue
-    const q = params.find(p => p.startsWith('q='))
-    if (q === undefined || Number(q.slice(2)) > 0) return 'openmetrics'
-  }
-  return 'text'
-}
-
-function acceptsGzip (header: string | undefined): boolean {
-  return header !== undefined && /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+)?\s*(,|$)/i.test(header)
-}
-
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-}
 
 /** Build the Fastify app. */
 export function buildApp (deps: AppDeps) {
@@ -82,50 +40,7 @@ export function buildApp (deps: AppDeps) {
     }
   }
 
-  app.get('/metrics', async (req, reply) => {
-    const format = negotiateFormat(req.headers.accept)
-    const gzip = acceptsGzip(req.headers['accept-encoding'])
-    const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
-    reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store').header('vary', 'accept-encoding')
-    if (gzip) reply.header('content-encoding', 'gzip')
-    return await joinRendered(clusters, processBody, gzip)
-  })
-
-  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))
-
-  app.get('/readyz', async (_req, reply) => {
-    const ready = deps.ready()
-    // Ready means the first round is also in the exposition (renders are throttled; probes are rare).
-    if (ready) await deps.clusterMetrics.refresh()
-    return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready: first poll round still running\n')
-  })
-
-  app.get('/api/v1/clusters', async () => ({ ready: deps.ready(), clusters: deps.store.list().map(clusterView) }))
-
-  const reportQuery = z.strictObject({ format: z.enum(['json', 'csv']).default('json') })
-  app.get('/api/v1/report', async (req, reply) => {
-    const query = reportQuery.safeParse(req.query)
-    if (!query.success) return reply.code(400).send({ error: 'query: format must be json or csv' })
-    const report = deps.report()
-    if (query.data.format === 'json') return report
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="license-report-${report.generated_at.slice(0, 10)}.csv"`)
-      .send(reportCsv(report))
-  })
-
-  app.get('/', async (_req, reply) => {
-    const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list().map(clusterView) })
-    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html)
-  })
-
-  app.post('/-/reload', async (_req, reply) => {
-    if (!deps.enableLifecycle) return reply.code(403).type('text/plain').send('lifecycle API is not enabled (--web.enable-lifecycle)\n')
-    const problem = await deps.reload()
-    if (problem === undefined) return reply.type('text/plain').send('config reloaded\n')
-    return reply.code(500).type('text/plain').send(`config reload failed, the previous config stays in use:\n${problem}\n`)
-  })
-
+  void app.register(exporterRoutes, deps)
   return app
 }
 

@@ -2,8 +2,8 @@
  * The registry of sources: cluster `type` -> source module. Adding a vendor is one module and one line here.
  */
 import { z } from 'zod'
-import { dynatraceSource } from './dynatrace/source.js'
-import { ibmSource } from './ibm/source.js'
+import { dynatraceSource } from './dynatrace/client.js'
+import { ibmSource } from './ibm/client.js'
 import type { PollContext, PollOutcome } from './types.js'
 
 const SOURCES = {

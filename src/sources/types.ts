@@ -12,6 +12,13 @@ export interface Sample {
   value: number
 }
 
+/** A sample with all its labels (`cluster` and `source` included), e.g. a sum over clusters. */
+export interface LabeledSample {
+  metric: MetricName
+  labels: Readonly<Record<string, string>>
+  value: number
+}
+
 /** A part of a poll that failed without failing the poll (an optional endpoint). */
 export interface PartFailure {
   part: string

@@ -2,6 +2,7 @@
  * A deadline as an abort signal: one controller and one timer, cheaper than `AbortSignal.any` plus
  * `AbortSignal.timeout` (which the poller would otherwise create several times per poll).
  */
+import { setTimer, systemClock, type Clock } from './timer.js'
 
 /** A signal that aborts when its parent does or when the time is up. */
 export interface Deadline {
@@ -13,22 +14,21 @@ export interface Deadline {
 }
 
 /** Start a deadline of `ms` under `parent`. The timer does not keep the process alive. */
-export function startDeadline (parent: AbortSignal, ms: number): Deadline {
+export function startDeadline (parent: AbortSignal, ms: number, clock: Clock = systemClock): Deadline {
   const controller = new AbortController()
   let expired = false
   const onParent = (): void => controller.abort(parent.reason)
-  const timer = setTimeout(() => {
+  const cancel = setTimer(() => {
     expired = true
     controller.abort(new DOMException(`deadline of ${ms} ms exceeded`, 'TimeoutError'))
-  }, ms)
-  timer.unref()
+  }, clock.now() + ms, clock)
   if (parent.aborted) onParent()
   else parent.addEventListener('abort', onParent, { once: true })
   return {
     signal: controller.signal,
     get expired () { return expired },
     dispose () {
-      clearTimeout(timer)
+      cancel()
       parent.removeEventListener('abort', onParent)
     },
   }

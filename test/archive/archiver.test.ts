@@ -3,7 +3,10 @@ import { join } from 'node:path'
 import t from 'tap'
 import { parseConfig } from '../../src/config/load.js'
 import { createLogger } from '../../src/util/logger.js'
-import { SnapshotArchiver, archiveName, checkZip } from '../../src/archive/archiver.js'
+import { SnapshotArchiver } from '../../src/archive/archiver.js'
+import { archiveName } from '../../src/archive/vault.js'
+import { checkZip } from '../../src/sources/ibm/zip-check.js'
+import { systemClock } from '../../src/util/timer.js'
 import { Store } from '../../src/polling/store.js'
 import { snapshotZip } from '../simulator/ibm.js'
 import { startSimulator, type IbmScenario } from '../simulator/server.js'
@@ -27,7 +30,7 @@ async function setup (t: { teardown (fn: () => unknown): void }, scenario: IbmSc
   store.sync([{ name: 'ocp', type: 'ibm_license_service', labels: {}, staleAfterMs: 60_000 }])
   let now = Date.UTC(2026, 10, 22, 8, 0, 0)
   const logs = new LogCapture()
-  const archiver = new SnapshotArchiver({ store, log: createLogger('info', logs), now: () => (now += 60_000) })
+  const archiver = new SnapshotArchiver({ store, log: createLogger('info', logs), clock: { ...systemClock, now: () => (now += 60_000) } })
   archiver.apply(config)
   t.teardown(async () => { await archiver.stop(); await sim.close() })
   const files = (): string[] => readdirSync(join(dir, 'ocp')).sort()

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
-import { negotiateFormat } from '../../src/server/app.js'
+import { negotiateFormat } from '../../src/server/routes.js'
 import { seriesValue, startStack, waitFor } from '../helpers.js'
 
 const promtool = spawnSync('promtool', ['--version']).status === 0

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { PollError } from '../../../src/sources/errors.js'
 import { createLogger } from '../../../src/util/logger.js'
-import {
-  clusterLicenseSchema, dynatraceSource, isRunning, mapClusterLicense, mapEnvironmentTotal, environmentTotalSchema,
-} from '../../../src/sources/dynatrace/source.js'
+import { clusterLicenseSchema, environmentTotalSchema } from '../../../src/sources/dynatrace/schema.js'
+import { isRunning, mapClusterLicense, mapEnvironmentTotal } from '../../../src/sources/dynatrace/mapping.js'
+import { dynatraceSource } from '../../../src/sources/dynatrace/client.js'
 import { createHttpTarget } from '../../../src/sources/http.js'
 import type { Sample } from '../../../src/sources/types.js'
 import { FAKE_CONTACT_EMAIL, FAKE_LICENSE_KEY, LICENSE_PRESETS, clusterLicense, environmentTotal } from '../../simulator/dynatrace.js'

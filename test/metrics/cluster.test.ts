@@ -1,6 +1,6 @@
 import t from 'tap'
 import { gunzipSync } from 'node:zlib'
-import { ClusterMetrics } from '../../src/metrics/exposition.js'
+import { ClusterMetrics } from '../../src/metrics/cluster.js'
 import { Store } from '../../src/polling/store.js'
 import type { PollOutcome } from '../../src/sources/types.js'
 
@@ -50,8 +50,7 @@ t.test('both formats share sample lines; counters differ in their family name on
 t.test('a later scrape never waits for a render; gzip is ready when a render is swapped in', async t => {
   const store = new Store()
   store.sync([id('a')])
-  const metrics = new ClusterMetrics(store)
-  metrics.maxStalenessMs = 0
+  const metrics = new ClusterMetrics(store, { renderIntervalMs: 0 })
   const before = await metrics.get('text', true)
   store.recordSuccess('a', outcome(2), 0, 1)
   const during = await metrics.get('text', true) // starts a render in the background

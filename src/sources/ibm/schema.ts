@@ -1,0 +1,59 @@
+/** IBM License Service: the cluster entry of the config, and the shapes of the vendor's responses. */
+import { z } from 'zod'
+import { clusterBaseShape, duration } from '../cluster.js'
+import { entitlementsSchema } from '../entitlements.js'
+
+/** Opt-in archive of the audit snapshot (`/snapshot`). */
+export const snapshotSchema = z.strictObject({
+  directory: z.string().min(1),
+  interval: duration.default(24 * 3_600_000),
+  keep: z.int().min(1).default(30),
+  timeout: duration.default(5 * 60_000),
+  max_bytes: z.int().positive().default(64 * 1024 * 1024),
+})
+export type SnapshotConfig = z.output<typeof snapshotSchema>
+
+/** Cluster entry of type `ibm_license_service`. */
+export const ibmClusterSchema = z.strictObject({
+  ...clusterBaseShape,
+  type: z.literal('ibm_license_service'),
+  auth: z.enum(['url_token', 'bearer']).default('url_token'),
+  entitlements: entitlementsSchema.default([]),
+  snapshot: snapshotSchema.optional(),
+})
+export type IbmCluster = z.output<typeof ibmClusterSchema>
+
+const text = z.string().nullish()
+const num = z.number().nullish()
+
+/** `/products`: one record per product and license metric. */
+export const productsSchema = z.array(z.object({
+  name: text,
+  id: text,
+  metricPeakDate: text,
+  metricQuantity: num,
+  metricName: text,
+}))
+
+/** `/bundled_products` (field names from a client: tolerant). */
+export const bundledSchema = z.array(z.object({
+  productName: text,
+  productId: text,
+  cloudpakId: text,
+  cloudpakMetricName: text,
+  metricName: text,
+  metricPeakDate: text,
+  metricMeasuredQuantity: num,
+  metricConversion: text,
+  metricConvertedQuantity: num,
+}))
+
+const podSchema = z.object({ name: text, namespace: text })
+/** `/health` (inferred shape): pods with incomplete licensing annotations. */
+export const healthSchema = z.object({
+  count: num,
+  incompleteAnnotations: z.object({ count: num, pods: z.array(podSchema).nullish() }).nullish(),
+})
+
+/** `/version` (inferred shape). */
+export const versionSchema = z.object({ version: text, buildDate: text, commit: text })
