@@ -87,15 +87,15 @@ if (values.profile !== undefined) await ask({ cmd: 'profile-start' })
 const warm: RoundReply[] = []
 const duringRounds: number[] = []
 for (let r = 2; r <= ROUNDS; r++) {
-  let polling = true
+  const scraping = { on: true }
   const scraper = (async () => {
-    while (polling) {
+    while (scraping.on) {
       duringRounds.push((await scrape(true)).ms)
       await new Promise(resolve => setTimeout(resolve, 50))
     }
   })()
   const reply = await ask<RoundReply>({ cmd: 'round' })
-  polling = false
+  scraping.on = false
   await scraper
   warm.push(reply)
   if (r % 10 === 0 || r === ROUNDS) {

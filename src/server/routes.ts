@@ -101,5 +101,4 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     if (problem === undefined) return reply.type('text/plain').send('config reloaded\n')
     return reply.code(500).type('text/plain').send(`config reload failed, the previous config stays in use:\n${problem}\n`)
   })
-
 }

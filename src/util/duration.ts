@@ -10,4 +10,3 @@ export function parseDuration (text: string): number | undefined {
   for (const m of text.matchAll(PART)) total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? 0)
   return total
 }
-

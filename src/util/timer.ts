@@ -21,6 +21,9 @@ export const systemClock: Clock = {
   clearTimeout: handle => clearTimeout(handle as NodeJS.Timeout),
 }
 
+/** The real clock with timers that keep the process alive (a pause inside work in flight). */
+const refClock: Clock = { ...systemClock, setTimeout: (fn, ms) => setTimeout(fn, ms) }
+
 /** Cancels a timer; calling it again does nothing. */
 export type CancelTimer = () => void
 
@@ -40,8 +43,9 @@ export function setTimer (fn: () => void, atMs: number, clock: Clock = systemClo
   }
 }
 
-/** Resolve after `ms`, or at once when `signal` aborts. */
+/** Resolve after `ms`, or at once when `signal` aborts. On the real clock the pause keeps the process alive. */
 export function sleep (ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  if (clock === systemClock) clock = refClock
   return new Promise(resolve => {
     if (signal.aborted) { resolve(); return }
     const done = (): void => { cancel(); signal.removeEventListener('abort', done); resolve() }

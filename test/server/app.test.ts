@@ -61,7 +61,8 @@ t.test('routes over a running exporter with healthy, overage, failing and hangin
   // A hung poll ends at the 3 s deadline, or just before it when too little time is left for another attempt.
   t.ok(seriesValue(m, 'license_cluster_poll_duration_seconds', { cluster: 'dt-hang' })! >= 2.5, 'duration of the hung poll')
   t.equal(seriesValue(m, 'license_exporter_config_last_reload_successful'), 1)
-  t.match(m, /license_exporter_build_info\{version="[^"]+",nodejs_version="v20/)
+  t.match(m, `,nodejs_version="${process.version}"} 1`)
+  t.match(m, /license_exporter_build_info\{version="[^"]+",nodejs_version=/)
   t.match(m, /team="a \\"quoted\\" \\\\ back\\nslash Zürich 東京"/, 'label value escaped, UTF-8 kept')
   t.match(m, /# HELP license_usage .*Polled in the background/)
   if (promtool) t.equal(promlint(m), '', 'promtool check metrics is clean')
@@ -136,7 +137,7 @@ t.test('reload: added clusters poll, removed ones vanish, invalid config keeps t
   const before = readFileSync(stack.configFile, 'utf8')
   stack.sim.set('added', { kind: 'dynatrace', token: 'tok-add-0010', license: 'quota_reached' })
   const keepPolls = (): number => stack.sim.requests.filter(r => r.cluster === 'keep' && r.path === '/api/cluster/v2/clusterLicense').length
-  const next = before.replace(/  - name: drop\n(    .*\n)+/, '') + `  - name: added\n    type: dynatrace_managed\n    url: ${stack.sim.baseUrl('added')}\n    token: tok-add-0010\n`
+  const next = before.replace(/ {2}- name: drop\n( {4}.*\n)+/, '') + `  - name: added\n    type: dynatrace_managed\n    url: ${stack.sim.baseUrl('added')}\n    token: tok-add-0010\n`
   writeFileSync(stack.configFile, next)
   const res = await stack.exporter.app.inject({ method: 'POST', url: '/-/reload' })
   t.equal(res.statusCode, 200)

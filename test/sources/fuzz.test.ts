@@ -55,11 +55,11 @@ for (const [name, parse] of Object.entries(PARSERS)) {
 
 const clusterish = fc.dictionary(
   fc.constantFrom('name', 'type', 'url', 'token', 'token_file', 'labels', 'tls', 'interval', 'timeout', 'auth', 'entitlements', 'snapshot', 'stale_after', 'extra'),
-  fc.oneof(scalar, fc.constantFrom('dynatrace_managed', 'ibm_license_service', 'https://a.example.com', '5m', 'bearer'), fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 3 }), fc.array(fc.dictionary(fc.constantFrom('product', 'product_id', 'unit', 'quota'), scalar), { maxLength: 2 })),
+  fc.oneof(scalar, fc.constantFrom('dynatrace_managed', 'ibm_license_service', 'https://a.example.com', '5m', 'bearer'), fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 3 }), fc.array(fc.dictionary(fc.constantFrom('product', 'product_id', 'unit', 'quota'), scalar), { maxLength: 2 }))
 )
 const configish = fc.oneof(
   fc.record({ global: fc.dictionary(fc.constantFrom('interval', 'timeout', 'concurrency', 'stale_after', 'entitlements', 'max_response_bytes'), scalar), clusters: fc.array(clusterish, { maxLength: 4 }) }, { requiredKeys: [] }),
-  fc.jsonValue(),
+  fc.jsonValue()
 )
 
 t.test('fuzz config loader: random YAML is a Config or a ConfigError', async t => {
