@@ -4,7 +4,8 @@
  * per-cluster breakdown and peak dates, the clusters that failed to report, and compliance with the global
  * entitlements. Built from the store, so it adds up to exactly what `/metrics` shows. Pure: no I/O.
  */
-import { compare, covers, type Entitlement, type ProductUsage } from '../sources/entitlements.js'
+import { compare, comparisonSamples, covers, usageKey as key, type Entitlement, type ProductUsage } from '../sources/entitlements.js'
+import { dateOrNull, isoOrNull as iso } from '../util/time.js'
 import type { LabeledSample, Sample } from '../sources/types.js'
 import type { ClusterState } from '../polling/store.js'
 
@@ -36,9 +37,6 @@ export interface Report {
   products: ReportRow[]
 }
 
-const key = (u: { product: string, product_id: string, unit: string }): string => `${u.product}\0${u.product_id}\0${u.unit}`
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
-
 function usageOf (samples: readonly Sample[]): Array<ProductUsage & { peak: number | undefined }> {
   const peaks = new Map(samples.filter(s => s.metric === 'license_peak_timestamp_seconds').map(s => [key(labelsOf(s)), s.value]))
   return samples.filter(s => s.metric === 'license_usage').map(s => ({ ...labelsOf(s), quantity: s.value, peak: peaks.get(key(labelsOf(s))) }))
@@ -63,7 +61,7 @@ export function buildReport (clusters: readonly ClusterState[], entitlements: re
         rows.set(k, row)
       }
       row.total += u.quantity
-      row.clusters.push({ cluster: c.id.name, quantity: u.quantity, peak_date: u.peak === undefined ? null : new Date(u.peak * 1000).toISOString().slice(0, 10) })
+      row.clusters.push({ cluster: c.id.name, quantity: u.quantity, peak_date: dateOrNull(u.peak) })
     }
   }
   const comparisons = compare(entitlements, all)
@@ -97,13 +95,7 @@ export function globalEntitlementSamples (clusters: readonly ClusterState[], ent
   if (entitlements.length === 0) return []
   const usage = clusters.filter(c => c.id.type === IBM_SOURCE).flatMap(c => usageOf(c.samples))
   const base = { cluster: ALL_CLUSTERS, source: IBM_SOURCE }
-  return compare(entitlements, usage).flatMap(c => {
-    const labels = { ...base, product: c.product, product_id: c.product_id, unit: c.unit }
-    const out: LabeledSample[] = [{ metric: 'license_quota', labels, value: c.quota }]
-    if (c.remaining !== undefined) out.push({ metric: 'license_remaining', labels, value: c.remaining })
-    if (c.ratio !== undefined) out.push({ metric: 'license_usage_ratio', labels, value: c.ratio })
-    return out
-  })
+  return compare(entitlements, usage).flatMap(c => comparisonSamples(c).map(s => ({ ...s, labels: { ...base, ...s.labels } })))
 }
 
 /** One CSV field (RFC 4180); text that a spreadsheet would run as a formula is prefixed with `'`. */

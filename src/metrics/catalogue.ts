@@ -7,6 +7,9 @@
 const POLLED = 'Polled in the background, not at scrape time; see license_cluster_last_success_timestamp_seconds.'
 const USAGE_LABELS = ['product', 'product_id', 'unit'] as const
 
+/** Labels the exposition puts on every per-cluster series, before the static labels and the sample's own. */
+export const BASE_LABELS = ['cluster', 'source'] as const
+
 /** Definition of one metric. */
 export interface MetricDef {
   readonly help: string

@@ -1,5 +1,6 @@
 /** The public view of cluster states, shared by `/api/v1/clusters` and the landing page. No secrets here. */
 import type { ClusterState } from '../polling/store.js'
+import { isoOrNull } from '../util/time.js'
 
 /** One cluster as the API shows it. */
 export interface ClusterView {
@@ -19,8 +20,6 @@ export interface ClusterView {
   retry_at: string | null
 }
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
-
 /** Build the view of one cluster. */
 export function clusterView (st: ClusterState): ClusterView {
   return {
@@ -28,12 +27,12 @@ export function clusterView (st: ClusterState): ClusterView {
     source: st.id.type,
     labels: st.id.labels,
     up: st.up ?? null,
-    last_success: iso(st.lastSuccessMs),
+    last_success: isoOrNull(st.lastSuccessMs),
     last_poll_duration_seconds: st.lastDurationMs === undefined ? null : st.lastDurationMs / 1000,
     last_error: st.lastError === undefined ? null : { reason: st.lastError.reason, message: st.lastError.message, at: new Date(st.lastError.atMs).toISOString() },
     part_failures: st.partFailures.map(p => ({ ...p })),
     errors_total: Object.fromEntries(Object.entries(st.errors).filter(([, n]) => n > 0)),
     series: st.samples.length,
-    retry_at: iso(st.retryAtMs),
+    retry_at: isoOrNull(st.retryAtMs),
   }
 }

@@ -3,6 +3,7 @@
  * fields every cluster has. Each source module extends {@link clusterBaseShape} with its own keys.
  */
 import { z } from 'zod'
+import { BASE_LABELS, CATALOGUE } from '../metrics/catalogue.js'
 import { parseDuration } from '../util/duration.js'
 
 /** A Prometheus-style duration string, parsed to milliseconds. */
@@ -27,10 +28,14 @@ export const tlsSchema = z.strictObject({
 })
 export type TlsConfig = z.output<typeof tlsSchema>
 
-/** Label names used by the exporter itself; static labels may not take them. */
-export const RESERVED_LABELS = new Set([
-  'cluster', 'source', 'product', 'product_id', 'unit', 'status', 'reason', 'environment', 'endpoint',
-  'license_name', 'license_type', 'license_status', 'account', 'version', 'cloudpak_id', 'job', 'instance',
+/**
+ * Label names a static label may not take: every label of the metric catalogue, the ones the exposition adds
+ * to every per-cluster series (`cluster`, `source`), and the ones Prometheus sets at scrape (`job`, `instance`).
+ * A duplicate label name makes Prometheus drop the whole scrape, so this list is derived, never written by hand.
+ */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set([
+  ...BASE_LABELS, 'job', 'instance',
+  ...Object.values(CATALOGUE).flatMap(def => def.labels),
 ])
 
 const labelName = z.string()

@@ -3,6 +3,7 @@
  * ratio series (per cluster, or for the sum over all IBM clusters), so the same alerts cover both vendors.
  */
 import { z } from 'zod'
+import type { Sample } from './types.js'
 
 /** One entitlement: a product by name or id (or both), a unit (IBM `metricName`) and the quota bought. */
 export const entitlementSchema = z.strictObject({
@@ -30,6 +31,11 @@ export interface ProductUsage {
   product_id: string
   unit: string
   quantity: number
+}
+
+/** The identity of a usage record: product name, product id and unit. */
+export function usageKey (u: { product: string, product_id: string, unit: string }): string {
+  return `${u.product}\0${u.product_id}\0${u.unit}`
 }
 
 /** Whether an entitlement covers a usage record: unit equal, and product name or id equal where given. */
@@ -70,4 +76,13 @@ export function compare (entitlements: readonly Entitlement[], usage: readonly P
       ratio: total === undefined || e.quota === 0 ? undefined : total / e.quota,
     }
   })
+}
+
+/** The quota, remaining and ratio series of a comparison (labels: product, product_id, unit). */
+export function comparisonSamples (c: Comparison): Sample[] {
+  const labels = { product: c.product, product_id: c.product_id, unit: c.unit }
+  const out: Sample[] = [{ metric: 'license_quota', labels, value: c.quota }]
+  if (c.remaining !== undefined) out.push({ metric: 'license_remaining', labels, value: c.remaining })
+  if (c.ratio !== undefined) out.push({ metric: 'license_usage_ratio', labels, value: c.ratio })
+  return out
 }

@@ -33,3 +33,13 @@ function parseTime (value: string | number): number | undefined {
   const ms = Date.parse(iso)
   return Number.isNaN(ms) ? undefined : ms / 1000
 }
+
+/** Unix ms as an ISO 8601 string, or null when unknown (the JSON APIs' form of a time). */
+export function isoOrNull (ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString()
+}
+
+/** Unix seconds as a `YYYY-MM-DD` date (UTC), or null when unknown. */
+export function dateOrNull (seconds: number | undefined): string | null {
+  return seconds === undefined ? null : new Date(seconds * 1000).toISOString().slice(0, 10)
+}

@@ -1,6 +1,6 @@
 /** IBM License Service responses mapped to samples. Pure: tested on recorded fixtures. */
 import type { z } from 'zod'
-import { compare, type ProductUsage } from '../entitlements.js'
+import { compare, comparisonSamples, usageKey, type ProductUsage } from '../entitlements.js'
 import type { Sample } from '../types.js'
 import { toUnixSeconds } from '../../util/time.js'
 import type { bundledSchema, healthSchema, IbmCluster, productsSchema } from './schema.js'
@@ -10,7 +10,7 @@ export function productUsage (records: z.output<typeof productsSchema>): Array<P
   const out = new Map<string, ProductUsage & { peak: number | undefined }>()
   for (const r of records) {
     if (typeof r.metricQuantity !== 'number' || r.name === null || r.name === undefined) continue
-    const key = `${r.name}\0${r.id ?? ''}\0${r.metricName ?? ''}`
+    const key = usageKey({ product: r.name, product_id: r.id ?? '', unit: r.metricName ?? '' })
     const peak = toUnixSeconds(r.metricPeakDate)
     const prev = out.get(key)
     if (prev !== undefined) {
@@ -32,12 +32,7 @@ export function mapProducts (records: z.output<typeof productsSchema>, entitleme
     out.push({ metric: 'license_usage', labels, value: u.quantity })
     if (u.peak !== undefined) out.push({ metric: 'license_peak_timestamp_seconds', labels, value: u.peak })
   }
-  for (const c of compare(entitlements, usage)) {
-    const labels = { product: c.product, product_id: c.product_id, unit: c.unit }
-    out.push({ metric: 'license_quota', labels, value: c.quota })
-    if (c.remaining !== undefined) out.push({ metric: 'license_remaining', labels, value: c.remaining })
-    if (c.ratio !== undefined) out.push({ metric: 'license_usage_ratio', labels, value: c.ratio })
-  }
+  for (const c of compare(entitlements, usage)) out.push(...comparisonSamples(c))
   return out
 }
 
