@@ -74,6 +74,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     try {
       const config = await loadConfig(configFile)
       process.stdout.write(`config ${configFile} is valid: ${config.clusters.length} cluster(s)\n`)
+      if (config.clusters.length === 0) process.stderr.write('warning: no clusters are configured: the exporter would serve only its own metrics\n')
       return 0
     } catch (err) {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)

@@ -119,7 +119,7 @@ export class SnapshotArchiver {
     let file: string
     try {
       file = await writeArchive(dir, at, snapshot.body)
-      await prune(dir, cluster.snapshot.keep)
+      await prune(dir, { keepForMs: cluster.snapshot.keep_for, keep: cluster.snapshot.keep }, at)
     } catch (err) {
       return failed('io', `cannot write the archive in ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }

@@ -52,10 +52,38 @@ export async function writeArchive (dir: string, atMs: number, body: Buffer): Pr
   }
 }
 
-/** Remove all but the newest `keep` archives of a directory; returns the names removed. */
-export async function prune (dir: string, keep: number): Promise<string[]> {
-  const files = await listArchives(dir)
-  const old = files.slice(0, Math.max(0, files.length - keep))
+/** When an archive was taken, from its file name (Unix ms), or undefined for a name not of {@link archiveName}. */
+export function archiveTime (name: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/.exec(name)
+  if (m === null) return undefined
+  const ms = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** Retention of a cluster's archives. */
+export interface Retention {
+  /** Archives younger than this (by the time in their name) are never removed. */
+  keepForMs: number
+  /** The newest this many archives are kept whatever their age. */
+  keep: number
+}
+
+/**
+ * The archives that retention removes: older than `keepForMs` at `nowMs` and not among the newest `keep`.
+ * Pure, so the rule is tested without files.
+ */
+export function expiredArchives (names: readonly string[], retention: Retention, nowMs: number): string[] {
+  const sorted = [...names].sort()
+  const protectedNewest = new Set(sorted.slice(Math.max(0, sorted.length - retention.keep)))
+  return sorted.filter(name => {
+    const at = archiveTime(name)
+    return at !== undefined && nowMs - at > retention.keepForMs && !protectedNewest.has(name)
+  })
+}
+
+/** Apply retention to a directory; returns the names removed. Call only after a good archive was written. */
+export async function prune (dir: string, retention: Retention, nowMs: number): Promise<string[]> {
+  const old = expiredArchives(await listArchives(dir), retention, nowMs)
   for (const f of old) await unlink(join(dir, f))
   return old
 }

@@ -3,9 +3,11 @@
  * Every problem is reported with the path of the bad key, e.g. `clusters[1].url: must be an http:// ...`.
  */
 import { readFile } from 'node:fs/promises'
-import { parseDocument } from 'yaml'
+import { dirname, resolve } from 'node:path'
+import { parseDocument, type YAMLError } from 'yaml'
 import type { z } from 'zod'
 import { formatPath } from '../util/path.js'
+import { configErrorMap } from './messages.js'
 import { configSchema, type Config } from './schema.js'
 
 /** A config file that cannot be used; `problems` are `path: message` lines. */
@@ -50,12 +52,19 @@ function expandEnv (value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv,
   return value
 }
 
+/** One YAML problem as `YAML line L, column C: message`, with the offending line quoted. */
+function yamlProblem (e: YAMLError, text: string): string {
+  const message = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '')
+  const pos = e.linePos?.[0]
+  if (pos === undefined) return `YAML: ${message}`
+  const line = text.split(/\r?\n/)[pos.line - 1] ?? ''
+  return `YAML line ${pos.line}, column ${pos.col}: ${message} (near "${line.trim().slice(0, 60)}")`
+}
+
 /** Parse YAML text to plain data; syntax errors and unresolved aliases become a {@link ConfigError}. */
 export function parseYaml (text: string, file: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true })
-  if (doc.errors.length > 0) {
-    throw new ConfigError(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0] ?? e.message}`))
-  }
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(e => yamlProblem(e, text)))
   try {
     return doc.toJS({ maxAliasCount: 100 })
   } catch (err) {
@@ -72,27 +81,75 @@ export async function readConfigText (file: string): Promise<string> {
   }
 }
 
-/** Parse and validate config text. Token files are read here too, so a missing one is a load error. */
+type Raw = Record<string, unknown>
+const isMap = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/** Files a cluster entry names, by key path, resolved against the config file's directory. */
+function clusterFiles (raw: unknown, baseDir: string): Array<{ path: string, file: string, token: boolean }> {
+  const clusters = isMap(raw) && Array.isArray(raw.clusters) ? raw.clusters : []
+  return clusters.flatMap((c: unknown, i) => {
+    if (!isMap(c)) return []
+    const out: Array<{ path: string, file: string, token: boolean }> = []
+    if (typeof c.token_file === 'string' && c.token_file !== '') out.push({ path: `clusters[${i}].token_file`, file: resolve(baseDir, c.token_file), token: true })
+    const tls = c.tls
+    if (isMap(tls)) {
+      for (const key of ['ca_file', 'cert_file', 'key_file']) {
+        const f = tls[key]
+        if (typeof f === 'string' && f !== '') out.push({ path: `clusters[${i}].tls.${key}`, file: resolve(baseDir, f), token: false })
+      }
+    }
+    return out
+  })
+}
+
+/** Paths in a config relative to its file's directory are made absolute (as Prometheus does). */
+function resolvePaths (raw: unknown, baseDir: string): void {
+  const clusters = isMap(raw) && Array.isArray(raw.clusters) ? raw.clusters : []
+  for (const c of clusters) {
+    if (!isMap(c)) continue
+    if (typeof c.token_file === 'string' && c.token_file !== '') c.token_file = resolve(baseDir, c.token_file)
+    if (isMap(c.tls)) for (const key of ['ca_file', 'cert_file', 'key_file']) if (typeof c.tls[key] === 'string' && c.tls[key] !== '') c.tls[key] = resolve(baseDir, c.tls[key])
+    if (isMap(c.snapshot) && typeof c.snapshot.directory === 'string' && c.snapshot.directory !== '') c.snapshot.directory = resolve(baseDir, c.snapshot.directory)
+  }
+}
+
+/**
+ * Parse and validate config text. Every problem is reported at once: unset environment variables, schema
+ * errors, and token and TLS files that cannot be read (a missing CA file is a config error, not a network
+ * fault at the first poll). Relative file paths are taken from the config file's directory.
+ */
 export async function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const js = parseYaml(text, file)
+  if (js === null || js === undefined) throw new ConfigError(file, ['the file is empty: expected at least "clusters:" with one cluster (see config/example.yaml)'])
   const problems: string[] = []
-  const raw = expandEnv(js ?? {}, [], env, problems)
-  if (problems.length > 0) throw new ConfigError(file, problems)
-  const parsed = configSchema.safeParse(raw)
-  if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error))
-  const config = parsed.data
-  await Promise.all(config.clusters.map(async (cluster, i) => {
-    if (cluster.token_file === undefined) return
+  const raw = expandEnv(js, [], env, problems)
+  const unexpanded = new Set(problems.map(p => p.slice(0, p.indexOf(': '))))
+  const baseDir = dirname(resolve(file))
+  resolvePaths(raw, baseDir)
+  const parsed = configSchema.safeParse(raw, { error: configErrorMap })
+  if (!parsed.success) {
+    // A value with an unset variable in it is reported once, as such; not again as a bad value.
+    problems.push(...issueLines(parsed.error).filter(line => !unexpanded.has(line.slice(0, line.indexOf(': ')))))
+  }
+  const tokens = new Map<string, string>()
+  await Promise.all(clusterFiles(raw, baseDir).map(async ({ path, file: name, token }) => {
     try {
-      const token = (await readFile(cluster.token_file, 'utf8')).trim()
-      if (token === '') problems.push(`clusters[${i}].token_file: file ${cluster.token_file} is empty`)
-      cluster.token = token
+      const content = await readFile(name, 'utf8')
+      if (token) {
+        if (content.trim() === '') problems.push(`${path}: file ${name} is empty`)
+        tokens.set(path, content.trim())
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-      problems.push(`clusters[${i}].token_file: cannot read ${cluster.token_file} (${code})`)
+      problems.push(`${path}: cannot read ${name} (${code})`)
     }
   }))
-  if (problems.length > 0) throw new ConfigError(file, problems)
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems)
+  const config = parsed.data
+  config.clusters.forEach((cluster, i) => {
+    const token = tokens.get(`clusters[${i}].token_file`)
+    if (token !== undefined) cluster.token = token
+  })
   return deepFreeze(config)
 }
 

@@ -5,17 +5,17 @@
 import { z } from 'zod'
 import { clusterSchema, type ClusterConfig } from '../sources/registry.js'
 import { entitlementsSchema } from '../sources/entitlements.js'
-import { duration } from '../sources/cluster.js'
+import { DURATION_BOUNDS, MAX_RESPONSE_BYTES_LIMIT, duration } from '../sources/cluster.js'
 
 const MIB = 1024 * 1024
 
 /** `global:` - defaults for every cluster. */
 export const globalSchema = z.strictObject({
-  interval: duration.default(5 * 60_000),
-  timeout: duration.default(30_000),
+  interval: duration(...DURATION_BOUNDS.interval).default(5 * 60_000),
+  timeout: duration(...DURATION_BOUNDS.timeout).default(30_000),
   concurrency: z.int().min(1).max(4096).default(16),
-  stale_after: duration.default(15 * 60_000),
-  max_response_bytes: z.int().positive().default(4 * MIB),
+  stale_after: duration(...DURATION_BOUNDS.stale_after).default(15 * 60_000),
+  max_response_bytes: z.int({ error: 'must be a whole number of bytes' }).positive().max(MAX_RESPONSE_BYTES_LIMIT).default(4 * MIB),
   /** Entitlements compared with the sum over all IBM License Service clusters. */
   entitlements: entitlementsSchema.default([]),
 })

@@ -6,15 +6,42 @@ import { z } from 'zod'
 import { BASE_LABELS, CATALOGUE } from '../metrics/catalogue.js'
 import { parseDuration } from '../util/duration.js'
 
-/** A Prometheus-style duration string, parsed to milliseconds. */
-export const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text)
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (use e.g. 30s, 5m, 1h30m)` })
-    return z.NEVER
+/** Short text of a duration in ms, for messages: `90d`, `10m`, `250ms`. */
+export function showDuration (ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`
   }
-  return ms
-})
+  return `${ms}ms`
+}
+
+/**
+ * A Prometheus-style duration string, parsed to milliseconds, between `minMs` and `maxMs` inclusive. Every
+ * duration of the config is bounded: a mistyped `30d` timeout is an error at load, not a surprise at run time.
+ */
+export function duration (minMs: number, maxMs: number) {
+  return z.string({ error: 'must be a duration such as 30s, 5m or 1h30m' }).transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `invalid duration "${text}" (use e.g. 30s, 5m, 1h30m)` })
+      return z.NEVER
+    }
+    if (ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is out of range: use ${showDuration(minMs)} to ${showDuration(maxMs)}` })
+      return z.NEVER
+    }
+    return ms
+  })
+}
+
+/** Largest `max_response_bytes` allowed: one response is held in memory whole while it is decoded. */
+export const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024
+
+/** Bounds of the durations every cluster can set (also the global defaults' bounds). */
+export const DURATION_BOUNDS = {
+  interval: [1000, 7 * 86_400_000],
+  timeout: [100, 10 * 60_000],
+  stale_after: [1000, 90 * 86_400_000],
+} as const
 
 /** TLS settings for talking to a cluster. Files are read at every (re)load, so rotated files are picked up. */
 export const tlsSchema = z.strictObject({
@@ -55,8 +82,8 @@ export const clusterBaseShape = {
   token_file: z.string().min(1).optional(),
   labels: z.record(labelName, z.string()).default({}),
   tls: tlsSchema.default({ insecure_skip_verify: false }),
-  interval: duration.optional(),
-  timeout: duration.optional(),
-  stale_after: duration.optional(),
-  max_response_bytes: z.int().positive().optional(),
+  interval: duration(...DURATION_BOUNDS.interval).optional(),
+  timeout: duration(...DURATION_BOUNDS.timeout).optional(),
+  stale_after: duration(...DURATION_BOUNDS.stale_after).optional(),
+  max_response_bytes: z.int({ error: 'must be a whole number of bytes' }).positive().max(MAX_RESPONSE_BYTES_LIMIT).optional(),
 }

@@ -14,14 +14,22 @@ export const entitlementSchema = z.strictObject({
 }).refine(e => e.product !== undefined || e.product_id !== undefined, { message: 'set product or product_id (or both)' })
 export type Entitlement = z.output<typeof entitlementSchema>
 
-/** A list of entitlements; two entries may not cover the same product and unit. */
+/**
+ * Whether two entitlements can cover the same usage record: same unit, and neither their product names nor
+ * their product ids tell them apart (one by `product` and one by `product_id` may both match one record).
+ */
+export function overlap (a: Entitlement, b: Entitlement): boolean {
+  if (a.unit !== b.unit) return false
+  if (a.product !== undefined && b.product !== undefined && a.product !== b.product) return false
+  if (a.product_id !== undefined && b.product_id !== undefined && a.product_id !== b.product_id) return false
+  return true
+}
+
+/** A list of entitlements; two entries may not cover the same record (both paths are named). */
 export const entitlementsSchema = z.array(entitlementSchema).superRefine((list, ctx) => {
-  const seen = new Map<string, number>()
   list.forEach((e, i) => {
-    const key = `${e.product ?? ''}\0${e.product_id ?? ''}\0${e.unit}`
-    const first = seen.get(key)
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `same product and unit as entitlements[${first}]` })
-    else seen.set(key, i)
+    const first = list.findIndex((other, j) => j < i && overlap(other, e))
+    if (first >= 0) ctx.addIssue({ code: 'custom', path: [i], message: `covers the same product and unit as entitlements[${first}] (one record would count against both)` })
   })
 })
 
@@ -44,6 +52,15 @@ export function covers (e: Entitlement, u: { product: string, product_id: string
   if (e.product_id !== undefined && e.product_id !== u.product_id) return false
   if (e.product !== undefined && e.product !== u.product) return false
   return true
+}
+
+/**
+ * Usage as a fraction of a quota. A quota of 0 with usage is `+Inf` (over what was bought, so the over-quota
+ * alert fires); no usage against a quota of 0 is 0.
+ */
+export function usageRatio (usage: number, quota: number): number {
+  if (quota === 0) return usage > 0 ? Number.POSITIVE_INFINITY : 0
+  return usage / quota
 }
 
 /** An entitlement's comparison with usage. `usage` is undefined when no usage record matched. */
@@ -73,7 +90,7 @@ export function compare (entitlements: readonly Entitlement[], usage: readonly P
       quota: e.quota,
       usage: total,
       remaining: total === undefined ? undefined : e.quota - total,
-      ratio: total === undefined || e.quota === 0 ? undefined : total / e.quota,
+      ratio: total === undefined ? undefined : usageRatio(total, e.quota),
     }
   })
 }

@@ -7,34 +7,61 @@ import { tempDir } from '../helpers.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'config')
 
-t.test('the example config is valid and documents the defaults', async t => {
-  const dir = tempDir()
-  writeFileSync(join(dir, 'tok'), 'file-token-value\n')
-  const text = readFileSync(join(import.meta.dirname, '..', '..', 'config', 'example.yaml'), 'utf8')
-    .replace('/run/secrets/dt-prod-eu', join(dir, 'tok')).replace('/run/secrets/ibm-ocp1', join(dir, 'tok'))
-    .replace('/var/run/secrets/kubernetes.io/serviceaccount/token', join(dir, 'tok'))
-  const config = await parseConfig(text, 'example.yaml', { DT_PROD_US_TOKEN: 'x'.repeat(20) })
+t.test('the example config loads as shipped and documents the defaults', async t => {
+  const example = join(import.meta.dirname, '..', '..', 'config', 'example.yaml')
+  const config = await loadConfig(example, {})
   t.equal(config.clusters.length, 4)
-  t.equal(config.clusters[0]?.token, 'file-token-value')
+  t.equal(config.clusters[0]?.token, 'placeholder-token-replace-me-dt-prod-eu', 'token_file relative to the config file')
   t.equal(config.global.entitlements.length, 1)
   const ibm = config.clusters[2]
   t.equal(ibm?.type, 'ibm_license_service')
   if (ibm?.type === 'ibm_license_service') {
     t.equal(ibm.entitlements.length, 2)
-    t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep: 30, timeout: 300_000, max_bytes: 67_108_864 })
+    t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep_for: 730 * 86_400_000, keep: 1, timeout: 300_000, max_bytes: 67_108_864 })
   }
   t.same({ ...config.global, entitlements: [] }, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304, entitlements: [] })
-  t.equal(config.clusters[1]?.token, 'x'.repeat(20))
+  t.equal(config.clusters[1]?.token, undefined)
   t.same(config.clusters[0]?.labels, { env: 'prod', region: 'eu' })
   t.equal(effectiveSettings(config.clusters[0]!, config.global).intervalMs, 600_000)
   t.equal(effectiveSettings(config.clusters[1]!, config.global).intervalMs, 300_000)
   t.ok(Object.isFrozen(config.clusters[0]), 'config is frozen')
 })
 
-t.test('defaults apply to an empty file', async t => {
-  const config = await parseConfig('', 'empty.yaml')
+t.test('an empty file is an error; an empty cluster list is valid', async t => {
+  await t.rejects(parseConfig('', 'empty.yaml'), { problems: [/the file is empty/] })
+  const config = await parseConfig('clusters: []\n', 'none.yaml')
   t.same(config.clusters, [])
   t.equal(config.global.concurrency, 16)
+})
+
+t.test('every problem at once: unset variables, bad values, unreadable token and TLS files', async t => {
+  const text = [
+    'global: { interval: 5 minutes }',
+    'clusters:',
+    '  - { name: a, type: dynatrace_managed, url: "https://a.example.com", token: "${LICENSE_EXPORTER_TEST_UNSET_A}" }',
+    '  - { name: b, type: dynatrace_managed, url: "https://b.example.com", token_file: /nonexistent/b.token, tls: { ca_file: /nonexistent/ca.pem } }',
+    '  - { name: c, type: ibm_license_service, url: "https://c.example.com", interval: 30d, timeout: 30d }',
+  ].join('\n')
+  const err = await parseConfig(text, 'all.yaml', {}).catch((e: unknown) => e)
+  t.ok(err instanceof ConfigError)
+  t.same((err as ConfigError).problems.sort(), [
+    'clusters[0].token: environment variable LICENSE_EXPORTER_TEST_UNSET_A is not set',
+    'clusters[1].tls.ca_file: cannot read /nonexistent/ca.pem (ENOENT)',
+    'clusters[1].token_file: cannot read /nonexistent/b.token (ENOENT)',
+    'clusters[2].interval: "30d" is out of range: use 1s to 7d',
+    'clusters[2].timeout: "30d" is out of range: use 100ms to 10m',
+    'global.interval: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m)',
+  ])
+})
+
+t.test('messages say what is expected, never the validator\'s own words', async t => {
+  const err = await parseConfig('global: { concurrency: "many", max_response_bytes: 1.5 }\nclusters: [{ name: a, type: ibm_license_service, url: "https://a", auth: basic }]\n', 'x.yaml', {}).catch((e: unknown) => e)
+  t.same((err as ConfigError).problems, [
+    'global.concurrency: must be a number, got text "many"',
+    'global.max_response_bytes: must be a whole number of bytes',
+    'clusters[0].auth: must be one of "url_token", "bearer"',
+  ])
+  t.notMatch((err as ConfigError).message, /Invalid input|expected .* received/)
 })
 
 for (const file of readdirSync(FIXTURES).filter(f => f.startsWith('invalid-')).sort()) {

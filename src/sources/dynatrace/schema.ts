@@ -31,6 +31,9 @@ const unitSchema = z.object({
   overageUsage: overageSchema,
 }).nullish()
 
+/** The unit fields of a `ClusterLicense`. */
+const UNIT_FIELDS = ['usageOfDduUnits', 'usageOfDemUnits', 'usageOfHostUnits'] as const
+
 /**
  * `ClusterLicense`. Unknown fields are dropped here, which is also what keeps `licenseKey` and
  * `contactEmailAddress` out of everything downstream.
@@ -47,6 +50,9 @@ export const clusterLicenseSchema = z.object({
   usageOfDduUnits: unitSchema,
   usageOfDemUnits: unitSchema,
   usageOfHostUnits: unitSchema,
+}).refine(l => UNIT_FIELDS.some(f => l[f] !== null && l[f] !== undefined), {
+  // A 200 with none of the units (`{}`, or an error object) is not a license: `up` must not turn 1 on it.
+  message: 'none of usageOfDduUnits, usageOfDemUnits, usageOfHostUnits is present',
 })
 export type ClusterLicense = z.output<typeof clusterLicenseSchema>
 

@@ -6,10 +6,13 @@ import { entitlementsSchema } from '../entitlements.js'
 /** Opt-in archive of the audit snapshot (`/snapshot`). */
 export const snapshotSchema = z.strictObject({
   directory: z.string().min(1),
-  interval: duration.default(24 * 3_600_000),
-  keep: z.int().min(1).default(30),
-  timeout: duration.default(5 * 60_000),
-  max_bytes: z.int().positive().default(64 * 1024 * 1024),
+  interval: duration(60_000, 366 * 86_400_000).default(24 * 3_600_000),
+  /** Archives younger than this are never deleted (IBM: keep audit snapshots for two years). */
+  keep_for: duration(86_400_000, 3660 * 86_400_000).default(730 * 86_400_000),
+  /** The newest this many archives are kept whatever their age; older ones go once past `keep_for`. */
+  keep: z.int({ error: 'must be a whole number of archives' }).min(1).max(100_000).default(1),
+  timeout: duration(1000, 3_600_000).default(5 * 60_000),
+  max_bytes: z.int({ error: 'must be a whole number of bytes' }).positive().max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
 })
 export type SnapshotConfig = z.output<typeof snapshotSchema>
 
