@@ -1,8 +1,9 @@
-# license-exporter: multi-stage build, production dependencies only, non-root.
+# license-exporter: multi-stage build, production dependencies only, non-root, Node 24 LTS.
 # Build: docker build -t license-exporter .
-# Run:   docker run -p 9847:9847 -v $PWD/config.yaml:/etc/license-exporter/config.yaml:ro license-exporter
+# Run:   docker run -p 9847:9847 -v "$PWD/config.yaml:/etc/license-exporter/config.yaml:ro" license-exporter
+# Full instructions (tokens, snapshot archive, read-only root): docs/deployment.md
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,15 +11,20 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The config path is /etc/license-exporter/config.yaml: mount your own over this example.
-COPY config/example.yaml /etc/license-exporter/config.yaml
-USER node
+# The default config needs no secret (one placeholder cluster): mount your own over it.
+COPY config/image.yaml /etc/license-exporter/config.yaml
+# A place for the audit snapshot archive (snapshot.directory), writable by the image's user and by group 0:
+# OpenShift runs the container with an arbitrary UID in group 0. Mount a volume here to keep the archive.
+RUN mkdir -p /var/lib/license-exporter/snapshots \
+  && chown -R 1000:0 /var/lib/license-exporter && chmod -R g=u /var/lib/license-exporter
+# Numeric, so Kubernetes' runAsNonRoot can verify it (1000 is the image's `node` user).
+USER 1000
 EXPOSE 9847
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9847/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
