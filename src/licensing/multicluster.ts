@@ -5,11 +5,12 @@
  * bound that overstates whenever clusters peak on different days). Pure: no I/O, no clock.
  *
  * Rules:
- * - **Covered days.** An archive covers the days from the first to the last date among its rows (or the
- *   `coverage` its caller read from an authoritative source). On a covered day, a product with no row counts
- *   0 on that cluster (it did not run); a day no archive covers is *missing*: the sum for that day is unknown,
- *   not smaller. An archive with no rows covers nothing. This errs towards "incomplete": if usage stopped
- *   before a snapshot was taken, the days after the last row are reported missing rather than assumed zero.
+ * - **Covered days.** An archive covers the days on which it has at least one row (or, when its caller read
+ *   an authoritative period from the snapshot, every day of that `coverage`). On a covered day, a product
+ *   with no row counts 0 on that cluster (it did not run); a day no archive covers is *missing*: the sum for
+ *   that day is unknown, not smaller. IBM's file has one row per product, metric and day, so a day without
+ *   any row (between days that have rows) is a gap in the data (service down, data lost) rather than zero
+ *   usage of everything: it is reported missing, never assumed 0. This errs towards "incomplete".
  * - **Newest archive wins** per cluster and day: a day covered by several archives takes all its rows from the
  *   newest one ({@link mergeArchives}).
  * - **Fallback.** A cluster with no covered day in the window still counts in `sum_of_cluster_peaks`, with its
@@ -32,23 +33,17 @@ export interface DailyArchive {
   /** When the snapshot was taken (orders archives: the newest wins). */
   archiveTimeMs: number
   rows: readonly DailyRow[]
-  /** Days the archive covers; default: its first to its last row date. */
+  /** Days the archive covers, when known from the snapshot itself; default: the days it has rows for. */
   coverage?: ReportWindow | undefined
 }
 
 /** A cluster's daily data after merging: covered day (`YYYY-MM-DD`) to that day's rows (maybe none). */
 export type ClusterDaily = ReadonlyMap<string, readonly DailyRow[]>
 
-/** Days an archive covers: its `coverage`, else its first to last row date; undefined when it has no rows. */
-export function coverageOf (archive: DailyArchive): ReportWindow | undefined {
-  if (archive.coverage !== undefined) return archive.coverage
-  let from: string | undefined
-  let to: string | undefined
-  for (const r of archive.rows) {
-    if (from === undefined || r.date < from) from = r.date
-    if (to === undefined || r.date > to) to = r.date
-  }
-  return from === undefined || to === undefined ? undefined : { from, to }
+/** Days an archive covers: every day of its `coverage`, else the days it has rows for; sorted. */
+export function coveredDays (archive: DailyArchive): string[] {
+  if (archive.coverage !== undefined) return daysOf(archive.coverage)
+  return [...new Set(archive.rows.map(r => r.date))].sort()
 }
 
 /**
@@ -59,16 +54,16 @@ export function mergeArchives (archives: readonly DailyArchive[]): Map<string, D
   const ordered = archives.map((a, i) => ({ a, i })).sort((x, y) => y.a.archiveTimeMs - x.a.archiveTimeMs || y.i - x.i)
   const out = new Map<string, DailyRow[]>()
   for (const { a } of ordered) {
-    const span = coverageOf(a)
-    if (span === undefined) continue
+    const days = coveredDays(a)
+    const covered = new Set(days)
     const byDay = new Map<string, DailyRow[]>()
     for (const r of a.rows) {
-      if (r.date < span.from || r.date > span.to) continue
+      if (!covered.has(r.date)) continue
       const list = byDay.get(r.date)
       if (list === undefined) byDay.set(r.date, [r])
       else list.push(r)
     }
-    for (const day of daysOf(span)) {
+    for (const day of days) {
       if (!out.has(day)) out.set(day, byDay.get(day) ?? [])
     }
   }
