@@ -24,61 +24,11 @@
  * - **Entitlements** (global, matched as `covers()` does) compare with `peak`, never the upper bound; an
  *   entitlement covering several rows (e.g. by name only) compares with the peak of their combined daily sum.
  */
-import { covers, type Entitlement, type ProductUsage } from '../sources/entitlements.js'
-import type { DailyRow } from './daily.js'
+import { covers, type Entitlement } from '../sources/entitlements.js'
+import type { ClusterDaily, CurrentPeak } from './merge.js'
 import { daysOf, type ReportWindow } from './period.js'
 
-/** The daily rows of one archived snapshot of one cluster. */
-export interface DailyArchive {
-  /** When the snapshot was taken (orders archives: the newest wins). */
-  archiveTimeMs: number
-  rows: readonly DailyRow[]
-  /** Days the archive covers, when known from the snapshot itself; default: the days it has rows for. */
-  coverage?: ReportWindow | undefined
-}
-
-/** A cluster's daily data after merging: covered day (`YYYY-MM-DD`) to that day's rows (maybe none). */
-export type ClusterDaily = ReadonlyMap<string, readonly DailyRow[]>
-
-/** Days an archive covers: every day of its `coverage`, else the days it has rows for; sorted. */
-export function coveredDays (archive: DailyArchive): string[] {
-  if (archive.coverage !== undefined) return daysOf(archive.coverage)
-  return [...new Set(archive.rows.map(r => r.date))].sort()
-}
-
-/**
- * Merge one cluster's archives: for every day some archive covers, the rows of the newest archive covering
- * it (all of its rows for that day, none from older archives). Equal times keep the later list entry.
- */
-export function mergeArchives (archives: readonly DailyArchive[]): Map<string, DailyRow[]> {
-  const ordered = archives.map((a, i) => ({ a, i })).sort((x, y) => y.a.archiveTimeMs - x.a.archiveTimeMs || y.i - x.i)
-  const out = new Map<string, DailyRow[]>()
-  for (const { a } of ordered) {
-    const days = coveredDays(a)
-    const covered = new Set(days)
-    const byDay = new Map<string, DailyRow[]>()
-    for (const r of a.rows) {
-      if (!covered.has(r.date)) continue
-      const list = byDay.get(r.date)
-      if (list === undefined) byDay.set(r.date, [r])
-      else list.push(r)
-    }
-    for (const day of days) {
-      if (!out.has(day)) out.set(day, byDay.get(day) ?? [])
-    }
-  }
-  return out
-}
-
-/** A cluster's current `/products` record (the fallback): `unit` is the metric name, `peak_date` its day. */
-export interface CurrentPeak extends ProductUsage {
-  peak_date: string | null
-}
-
-/** A `/products` usage record with its peak as Unix seconds (as `productUsage()` gives it) to a {@link CurrentPeak}. */
-export function currentPeak (u: ProductUsage & { peak?: number | undefined }): CurrentPeak {
-  return { product: u.product, product_id: u.product_id, unit: u.unit, quantity: u.quantity, peak_date: u.peak === undefined ? null : new Date(u.peak * 1000).toISOString().slice(0, 10) }
-}
+export { coveredDays, currentPeak, mergeArchives, type ClusterDaily, type CurrentPeak, type DailyArchive } from './merge.js'
 
 /** One IBM cluster's input. */
 export interface ClusterInput {
@@ -240,13 +190,13 @@ export function multiclusterReport (input: MulticlusterInput): MulticlusterRepor
 
   const rows = new Map<string, MulticlusterRow>()
   for (const [k, id] of identities) {
-    const { peak, peak_date } = peakOf(dailySums([k]))
+    const { peak, peak_date: peakDate } = peakOf(dailySums([k]))
     const clusters: ClusterPart[] = []
     for (const p of per) {
       const byDay = p.usage.get(k)
       if (byDay !== undefined) {
         const own = peakOf(days.map(d => (p.covered.has(d) ? byDay.get(d) ?? 0 : undefined)))
-        const on = peak_date === null || !p.covered.has(peak_date) ? null : byDay.get(peak_date) ?? 0
+        const on = peakDate === null || !p.covered.has(peakDate) ? null : byDay.get(peakDate) ?? 0
         clusters.push({ cluster: p.cluster, peak: own.peak ?? 0, peak_date: own.peak_date, on_peak_date: on, source: 'daily' })
       } else {
         const f = p.fallback.get(k)
@@ -254,7 +204,7 @@ export function multiclusterReport (input: MulticlusterInput): MulticlusterRepor
       }
     }
     rows.set(k, {
-      product: id.product, product_id: id.product_id, metric: id.unit, peak, peak_date,
+      product: id.product, product_id: id.product_id, metric: id.unit, peak, peak_date: peakDate,
       sum_of_cluster_peaks: round(clusters.reduce((s, c) => s + c.peak, 0)),
       complete, missing, clusters, entitlement: null, remaining: null, compliant: null,
     })
