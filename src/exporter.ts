@@ -7,7 +7,11 @@ import { SnapshotArchiver } from './archive/archiver.js'
 import { ConfigError, loadConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { shardConfig, type Shard } from './config/shard.js'
-import { buildReport, globalEntitlementSamples, type Report } from './licensing/report.js'
+import { EvidenceReader } from './licensing/evidence.js'
+import type { ReportWindow } from './licensing/period.js'
+import { periodReport, type PeriodReport } from './licensing/period-report.js'
+import { QuarterToDate, reportClusters } from './licensing/quarter.js'
+import { globalEntitlementSamples } from './licensing/usage.js'
 import { ClusterMetrics } from './metrics/cluster.js'
 import { ProcessMetrics } from './metrics/process.js'
 import { Poller } from './polling/poller.js'
@@ -62,14 +66,16 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const store = new Store()
   // A shard sees only part of the IBM clusters: the sum over all of them is Prometheus' job then.
   const aggregate = shard === undefined || shard.total === 1
-  const clusterMetrics = new ClusterMetrics(store, {
+  const reader = new EvidenceReader()
+  const quarter = new QuarterToDate({ store, config: () => config, reader, log, onChange: () => clusterMetrics.aggregatesChanged() })
+  const clusterMetrics: ClusterMetrics = new ClusterMetrics(store, {
     ...(opts.renderIntervalMs !== undefined ? { renderIntervalMs: opts.renderIntervalMs } : {}),
-    ...(aggregate ? { aggregates: () => globalEntitlementSamples(store.list(), config.global.entitlements) } : {}),
+    ...(aggregate ? { aggregates: () => [...globalEntitlementSamples(store.list(), config.global.entitlements), ...quarter.samples()] } : {}),
     onError: err => log.error({ err }, 'rendering metrics failed'),
   })
   const processMetrics = new ProcessMetrics(VERSION)
   const poller = new Poller({ store, log })
-  const archiver = new SnapshotArchiver({ store, log })
+  const archiver = new SnapshotArchiver({ store, log, onArchived: () => { void quarter.refresh() } })
 
   const applyConfig = (next: Config): void => {
     poller.apply(next)
@@ -78,7 +84,9 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
     processMetrics.invalidate()
+    if (started) void quarter.refresh()
   }
+  let started = false
   applyConfig(config)
 
   let reloading: Promise<string | undefined> | undefined
@@ -104,7 +112,9 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const app = buildApp({
     store, clusterMetrics, processMetrics, logger: log, version: VERSION,
     ready: () => store.allPolled(),
-    report: () => buildReport(store.list(), config.global.entitlements, Date.now()),
+    report: (window: ReportWindow) => periodReport({
+      window, clusters: reportClusters(config), states: name => store.get(name), entitlements: config.global.entitlements, reader, nowMs: Date.now(),
+    }),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
     ...(web !== undefined ? { web } : {}),
@@ -116,7 +126,6 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     store.expireStale(Date.now())
     staleTimer = setTimer(checkStale, Date.now() + staleCheckMs)
   }
-  let started = false
   return {
     app, store, poller, archiver, clusterMetrics, tls: web?.tls !== undefined,
     config: () => config,
@@ -127,12 +136,13 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       checkStale()
       poller.start()
       archiver.start()
+      if (aggregate) quarter.start()
     },
     reload,
     async close () {
       clusterMetrics.stop()
       staleTimer?.()
-      await Promise.all([poller.stop(), archiver.stop()])
+      await Promise.all([poller.stop(), archiver.stop(), quarter.stop()])
       await app.close()
     },
   }
@@ -163,13 +173,28 @@ export async function startExporter (opts: ExporterOptions & { host: string, por
   return Object.assign(exporter, { url })
 }
 
-/** Poll every cluster of a config once and build the multicluster report (`--report`). */
-export async function runReport (configFile: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Report> {
+/** How `--report` runs. */
+export interface ReportRun {
+  window: ReportWindow
+  /** Archives only: no cluster is contacted (an auditor's reproducible run). */
+  offline: boolean
+}
+
+/**
+ * The multicluster report of a period (`--report`): from the archives of the config, plus (unless offline)
+ * one poll of each IBM cluster for the `/products` fallback. Dynatrace clusters are not polled.
+ */
+export async function runReport (configFile: string, logger: Logger, run: ReportRun, env: NodeJS.ProcessEnv = process.env): Promise<PeriodReport> {
   const config = await loadConfig(configFile, env)
+  const clusters = reportClusters(config)
   const store = new Store()
-  const poller = new Poller({ store, log: logger })
-  poller.apply(config)
-  await poller.pollAllOnce()
-  await poller.stop()
-  return buildReport(store.list(), config.global.entitlements, Date.now())
+  if (!run.offline) {
+    const poller = new Poller({ store, log: logger })
+    poller.apply({ ...config, clusters: config.clusters.filter(c => c.type === 'ibm_license_service') })
+    await poller.pollAllOnce()
+    await poller.stop()
+  }
+  return periodReport({
+    window: run.window, clusters, states: run.offline ? undefined : name => store.get(name), entitlements: config.global.entitlements, reader: new EvidenceReader(), nowMs: Date.now(),
+  })
 }

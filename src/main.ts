@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
 import { createExporter, listenUrl, runReport } from './exporter.js'
-import { reportCsv } from './licensing/report.js'
+import { multiclusterCsv } from './licensing/csv.js'
+import { parseWindow } from './licensing/period.js'
 import { parseShard } from './config/shard.js'
 import { LOG_LEVELS, createLogger } from './util/logger.js'
 import { VERSION } from './util/version.js'
@@ -26,8 +27,12 @@ const USAGE = `usage: license-exporter [flags]
   --shard=INDEX/TOTAL          poll only the clusters whose name hashes to INDEX (also LICENSE_EXPORTER_SHARD)
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
-  --report                     poll every cluster once, print the IBM multicluster report, exit
-                               (0, or 3 when a cluster failed to report)
+  --report                     print the IBM multicluster report of a period and exit: 0; 3 when an IBM
+                               cluster failed to report; 4 when the period's daily data is incomplete
+  --report.from=YYYY-MM-DD     first day of the period (with --report.to; inclusive, UTC)
+  --report.to=YYYY-MM-DD       last day of the period
+  --report.period=P            2026-Q3, 2026-09 or 2026 (default: the current quarter to date)
+  --report.offline             from the snapshot archives of the config only; no cluster is contacted
   --report.format=FORMAT       csv (default) or json
   --version                    print the version and exit
   --help                       this text
@@ -59,6 +64,10 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'check-config': { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
         'report.format': { type: 'string', default: 'csv' },
+        'report.from': { type: 'string' },
+        'report.to': { type: 'string' },
+        'report.period': { type: 'string' },
+        'report.offline': { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -92,11 +101,25 @@ export async function main (argv: string[]): Promise<number | undefined> {
       process.stderr.write('--report.format must be csv or json\n')
       return 2
     }
+    const window = parseWindow({ from: values['report.from'], to: values['report.to'], period: values['report.period'] }, Date.now())
+    if (!window.ok) {
+      process.stderr.write(`--report.${window.message}\n`)
+      return 2
+    }
     try {
-      const report = await runReport(configFile, createLogger(level, process.stderr))
-      process.stdout.write(format === 'csv' ? reportCsv(report) : `${JSON.stringify(report, null, 2)}\n`)
-      if (report.missing.length > 0) process.stderr.write(`clusters that failed to report: ${report.missing.join(', ')}\n`)
-      return report.missing.length > 0 ? 3 : 0
+      const report = await runReport(configFile, createLogger(level, process.stderr), { window: window.window, offline: values['report.offline'] })
+      process.stdout.write(format === 'csv' ? multiclusterCsv(report) : `${JSON.stringify(report, null, 2)}\n`)
+      for (const p of report.evidence_problems) process.stderr.write(`archive ${p.file} not used: ${p.reason}: ${p.message}\n`)
+      if (report.not_reporting.length > 0) {
+        process.stderr.write(`clusters that failed to report: ${report.not_reporting.join(', ')}\n`)
+        return 3
+      }
+      if (!report.complete) {
+        const missing = report.clusters.filter(c => c.missing.length > 0).map(c => `${c.cluster} (${c.missing.length} day(s))`)
+        process.stderr.write(`incomplete: no daily data for ${missing.join(', ')} in ${report.from}..${report.to}\n`)
+        return 4
+      }
+      return 0
     } catch (err) {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
       return 1

@@ -11,7 +11,7 @@ import { classifyError } from '../sources/errors.js'
 import type { IbmCluster, SnapshotConfig } from '../sources/ibm/schema.js'
 import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
-import { clusterDir, newestArchive, prune, writeArchive } from './vault.js'
+import { clusterDir, listArchives, newestArchive, prune, writeArchive } from './vault.js'
 
 type SnapshotCluster = IbmCluster & { snapshot: SnapshotConfig }
 
@@ -30,10 +30,14 @@ export class SnapshotArchiver {
   readonly #scheduler: Scheduler<ArchiveState>
   #started = false
 
-  constructor (opts: { store: Store, log: Logger, clock?: Clock }) {
+  readonly #onArchived: () => void
+
+  /** `onArchived` is told after every archive written (the reports then read it). */
+  constructor (opts: { store: Store, log: Logger, clock?: Clock, onArchived?: () => void }) {
     this.#store = opts.store
     this.#log = opts.log
     this.#scheduler = new Scheduler(opts.clock)
+    this.#onArchived = opts.onArchived ?? (() => undefined)
   }
 
   /** Apply a (new) config: schedule new opt-ins, drop removed ones, keep unchanged ones. */
@@ -45,9 +49,23 @@ export class SnapshotArchiver {
       wanted.push({ name: c.name, key: JSON.stringify(cluster), cluster })
     }
     const byName = new Map(wanted.map(w => [w.name, w.cluster]))
-    const { added } = this.#scheduler.reconcile(wanted, name => ({ cluster: byName.get(name) as SnapshotCluster, running: undefined }))
+    const { added, retired } = this.#scheduler.reconcile(wanted, name => ({ cluster: byName.get(name) as SnapshotCluster, running: undefined }))
+    for (const e of added) this.#store.setExtra(e.name, 'license_snapshot_enabled', 1)
     if (this.#started) for (const e of added) void this.#scheduleFromDisk(e)
+    // A cluster leaving the config (decommissioned) gets one last snapshot, best effort, under its own deadline.
+    for (const e of retired) if (!byName.has(e.name) && this.#started) this.#lastSnapshot(e)
   }
+
+  #lastSnapshot (e: Slot<ArchiveState>): void {
+    this.#log.info({ cluster: e.name }, 'cluster removed from the config: taking a last audit snapshot')
+    const run = this.#downloadOnce(e.state.cluster).then(r => {
+      if (r.ok) this.#log.info({ cluster: e.name, file: r.file }, 'last audit snapshot archived')
+    })
+    this.#finals.add(run)
+    void run.finally(() => this.#finals.delete(run))
+  }
+
+  readonly #finals = new Set<Promise<void>>()
 
   /** Start: each opted-in cluster downloads when its newest archive is older than its interval. */
   start (): void {
@@ -59,7 +77,7 @@ export class SnapshotArchiver {
   async stop (): Promise<void> {
     this.#started = false
     this.#scheduler.cancelAll()
-    await Promise.allSettled(this.#scheduler.slots().map(e => e.state.running))
+    await Promise.allSettled([...this.#scheduler.slots().map(e => e.state.running), ...this.#finals])
   }
 
   /** Download now (for tests and the first run). */
@@ -73,9 +91,10 @@ export class SnapshotArchiver {
     const { cluster } = e.state
     let dueAt = this.#scheduler.clock.now()
     try {
-      const newest = await newestArchive(clusterDir(cluster.snapshot.directory, cluster.name))
+      const dir = clusterDir(cluster.snapshot.directory, cluster.name)
+      const newest = await newestArchive(dir)
       if (newest !== undefined) {
-        this.#publish(cluster.name, newest.mtimeMs, newest.size)
+        this.#publish(cluster.name, newest.mtimeMs, newest.size, (await listArchives(dir)).length)
         dueAt = newest.mtimeMs + cluster.snapshot.interval
       }
     } catch (err) {
@@ -91,10 +110,21 @@ export class SnapshotArchiver {
     })
   }
 
-  #publish (name: string, atMs: number, bytes: number): void {
+  #publish (name: string, atMs: number, bytes: number, archives?: number): void {
     this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', atMs / 1000)
     this.#store.setExtra(name, 'license_snapshot_size_bytes', bytes)
+    if (archives !== undefined) this.#store.setExtra(name, 'license_snapshot_archives', archives)
   }
+
+  /** Count a failed download by reason (the counter starts at 0 for every reason seen). */
+  #countFailure (name: string, reason: string): void {
+    const key = `${name}\0${reason}`
+    const n = (this.#failures.get(key) ?? 0) + 1
+    this.#failures.set(key, n)
+    this.#store.setExtra(name, 'license_snapshot_failures_total', n, { reason })
+  }
+
+  readonly #failures = new Map<string, number>()
 
   #download (e: Slot<ArchiveState>): Promise<SnapshotResult> {
     const run = this.#downloadOnce(e.state.cluster)
@@ -105,6 +135,8 @@ export class SnapshotArchiver {
   async #downloadOnce (cluster: SnapshotCluster): Promise<SnapshotResult> {
     const failed = (reason: string, message: string): SnapshotResult => {
       this.#log.warn({ cluster: cluster.name, reason, err: message }, 'audit snapshot download failed; earlier archives kept')
+      this.#store.setExtra(cluster.name, 'license_snapshot_last_attempt_timestamp_seconds', this.#scheduler.clock.now() / 1000)
+      this.#countFailure(cluster.name, reason)
       return { ok: false, reason, message }
     }
     let snapshot
@@ -119,11 +151,21 @@ export class SnapshotArchiver {
     let file: string
     try {
       file = await writeArchive(dir, at, snapshot.body)
-      await prune(dir, { keepForMs: cluster.snapshot.keep_for, keep: cluster.snapshot.keep }, at)
     } catch (err) {
       return failed('io', `cannot write the archive in ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
-    this.#publish(cluster.name, at, snapshot.body.length)
+    let kept: number | undefined
+    try {
+      // Retention runs only after a good archive is in place, and removes only archives past keep_for.
+      const removed = await prune(dir, { keepForMs: cluster.snapshot.keep_for, keep: cluster.snapshot.keep }, at)
+      if (removed.length > 0) this.#log.info({ cluster: cluster.name, removed }, 'audit snapshots past keep_for removed')
+      kept = (await listArchives(dir)).length
+    } catch (err) {
+      this.#log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
+    }
+    this.#store.setExtra(cluster.name, 'license_snapshot_last_attempt_timestamp_seconds', at / 1000)
+    this.#publish(cluster.name, at, snapshot.body.length, kept)
+    this.#onArchived()
     this.#log.info({ cluster: cluster.name, file, bytes: snapshot.body.length, entries: snapshot.entries }, 'audit snapshot archived')
     return { ok: true, file, bytes: snapshot.body.length }
   }

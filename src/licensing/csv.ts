@@ -3,8 +3,15 @@
  * the JSON, then three columns per IBM cluster (its own peak, its peak date, its usage on the row's
  * `peak_date`). Fields go through `csvField`, which quotes and defuses spreadsheet formulas.
  */
-import { csvField } from './report.js'
 import type { MulticlusterReport } from './multicluster.js'
+
+/** One CSV field (RFC 4180); text that a spreadsheet would run as a formula is prefixed with `'`. */
+export function csvField (value: string | number | boolean | null): string {
+  if (value === null) return ''
+  if (typeof value !== 'string') return String(value)
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}
 
 /** Fixed leading columns, in order. */
 export const MULTICLUSTER_CSV_COLUMNS = [

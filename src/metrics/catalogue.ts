@@ -41,11 +41,21 @@ export const CATALOGUE = {
   license_cluster_endpoint_up: { type: 'gauge', labels: ['endpoint'], help: `1 if the API endpoint answered usably in the last successful poll, else 0. ${POLLED}` },
   license_snapshot_last_success_timestamp_seconds: { type: 'gauge', labels: [], health: true, help: 'IBM: when the last audit snapshot was archived, as Unix time.' },
   license_snapshot_size_bytes: { type: 'gauge', labels: [], health: true, help: 'IBM: size of the newest archived audit snapshot.' },
+  license_snapshot_enabled: { type: 'gauge', labels: [], health: true, help: 'IBM: 1 when the cluster archives audit snapshots (snapshot: in its config).' },
+  license_snapshot_last_attempt_timestamp_seconds: { type: 'gauge', labels: [], health: true, help: 'IBM: when the last audit snapshot download ended, successful or not, as Unix time.' },
+  license_snapshot_failures_total: { type: 'counter', labels: ['reason'], health: true, help: 'IBM: failed audit snapshot downloads since the exporter started, by reason.' },
+  license_snapshot_archives: { type: 'gauge', labels: [], health: true, help: 'IBM: audit snapshot archives kept for the cluster.' },
+  license_snapshot_uncovered_days: { type: 'gauge', labels: [], health: true, help: 'IBM: days of the current quarter so far that no archived snapshot covers with daily data.' },
   license_cluster_up: { type: 'gauge', labels: [], health: true, help: '1 if the last poll of the cluster succeeded, else 0.' },
   license_cluster_poll_duration_seconds: { type: 'gauge', labels: [], health: true, help: 'Duration of the last poll of the cluster.' },
   license_cluster_last_success_timestamp_seconds: { type: 'gauge', labels: [], health: true, help: 'End of the last successful poll of the cluster, as Unix time.' },
   license_cluster_stale_after_seconds: { type: 'gauge', labels: [], health: true, help: 'Configured stale_after of the cluster: its license values are removed this long after its last success.' },
   license_cluster_poll_errors_total: { type: 'counter', labels: ['reason'], health: true, help: 'Failed polls of the cluster, by reason.' },
+  license_ibm_multicluster_peak: { type: 'gauge', labels: USAGE_LABELS, help: 'IBM: quarter to date, the highest daily sum of a product\'s usage over all IBM clusters (IBM\'s multicluster figure, from the archived snapshots); cluster="_all".' },
+  license_ibm_multicluster_peak_timestamp_seconds: { type: 'gauge', labels: USAGE_LABELS, help: 'IBM: the day of license_ibm_multicluster_peak, as Unix time; cluster="_all".' },
+  license_ibm_multicluster_peak_ratio: { type: 'gauge', labels: USAGE_LABELS, help: 'IBM: license_ibm_multicluster_peak as a fraction of the global entitlement (+Inf for usage against 0); cluster="_all".' },
+  license_ibm_multicluster_sum_of_cluster_peaks: { type: 'gauge', labels: USAGE_LABELS, help: 'IBM: quarter to date, the sum of each cluster\'s own peak: an upper bound of license_ibm_multicluster_peak; cluster="_all".' },
+  license_ibm_multicluster_complete: { type: 'gauge', labels: [], help: 'IBM: 1 when every IBM cluster has daily data for every day of the quarter so far, else 0 (the peak may understate); cluster="_all".' },
 } as const satisfies Record<string, MetricDef>
 
 /** Name of a catalogued metric. */

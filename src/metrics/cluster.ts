@@ -63,17 +63,27 @@ export class ClusterMetrics {
     this.#onError = opts.onError ?? (() => undefined)
   }
 
+  /** The aggregates changed outside the store (e.g. a report was recomputed): render them soon. */
+  aggregatesChanged (): void {
+    this.#aggregatesDirty = true
+    this.#scheduleRender()
+  }
+
+  #aggregatesDirty = false
+
   /** Keep the cache fresh off the scrape path: render in the background after changes, throttled. */
   start (): void {
-    this.#unsubscribe ??= this.#store.onChange(() => {
-      if (this.#timer !== undefined) return
-      const at = Math.max(Date.now() + 50, this.#lastBackgroundMs + this.#renderIntervalMs)
-      this.#timer = setTimer(() => {
-        this.#timer = undefined
-        this.#lastBackgroundMs = Date.now()
-        this.refresh().catch(this.#onError)
-      }, at, systemClock)
-    })
+    this.#unsubscribe ??= this.#store.onChange(() => this.#scheduleRender())
+  }
+
+  #scheduleRender (): void {
+    if (this.#unsubscribe === undefined || this.#timer !== undefined) return
+    const at = Math.max(Date.now() + 50, this.#lastBackgroundMs + this.#renderIntervalMs)
+    this.#timer = setTimer(() => {
+      this.#timer = undefined
+      this.#lastBackgroundMs = Date.now()
+      this.refresh().catch(this.#onError)
+    }, at, systemClock)
   }
 
   /** Stop the background renders. */
@@ -93,7 +103,7 @@ export class ClusterMetrics {
   async get (format: Format, gzip = false): Promise<Rendered> {
     if (gzip) this.#gzipWanted[format] = true
     if (this.#renderedVersion < 0) await this.refresh()
-    else if (this.#renderedVersion !== this.#store.version && Date.now() - this.#renderedAtMs >= this.#renderIntervalMs) {
+    else if (this.#stale() && Date.now() - this.#renderedAtMs >= this.#renderIntervalMs) {
       this.refresh().catch(this.#onError)
     }
     return this.#cache[format]
@@ -101,13 +111,18 @@ export class ClusterMetrics {
 
   /** Render now if the store changed; concurrent callers share one render. */
   refresh (): Promise<void> {
-    if (this.#renderedVersion === this.#store.version) return this.#pending ?? Promise.resolve()
+    if (!this.#stale()) return this.#pending ?? Promise.resolve()
     this.#pending ??= this.#render().finally(() => { this.#pending = undefined })
     return this.#pending
   }
 
+  #stale (): boolean {
+    return this.#renderedVersion !== this.#store.version || this.#aggregatesDirty
+  }
+
   async #render (): Promise<void> {
     const version = this.#store.version
+    this.#aggregatesDirty = false
     let sliceStart = performance.now()
     const due = (): boolean => performance.now() - sliceStart >= this.#sliceMs
     const pause = async (): Promise<void> => { await nextTick(); sliceStart = performance.now() }

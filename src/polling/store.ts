@@ -133,12 +133,13 @@ export class Store {
     this.#changed([st])
   }
 
-  /** Set or clear (value `undefined`) an extra, unlabelled health sample of a cluster. */
-  setExtra (name: string, metric: MetricName, value: number | undefined): void {
+  /** Set or clear (value `undefined`) an extra health sample of a cluster (e.g. of its snapshot archive). */
+  setExtra (name: string, metric: MetricName, value: number | undefined, labels: Readonly<Record<string, string>> = {}): void {
     const st = this.#clusters.get(name)
     if (st === undefined) return
-    if (value === undefined) st.extras.delete(metric)
-    else st.extras.set(metric, { metric, labels: {}, value })
+    const key = `${metric}${JSON.stringify(labels)}`
+    if (value === undefined) st.extras.delete(key)
+    else st.extras.set(key, { metric, labels, value })
     this.#changed([st])
   }
 

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { reportCsv, type Report } from '../licensing/report.js'
+import { multiclusterCsv } from '../licensing/csv.js'
+import { parseWindow, type ReportWindow } from '../licensing/period.js'
+import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
 import type { ProcessMetrics } from '../metrics/process.js'
@@ -22,8 +24,8 @@ export interface RouteDeps {
   version: string
   /** True once the config is loaded and every cluster was polled once. */
   ready: () => boolean
-  /** The multicluster report of the current state. */
-  report: () => Report
+  /** The multicluster report of a reporting period. */
+  report: (window: ReportWindow) => Promise<PeriodReport>
   /** Reload the config; resolves to an error message when the new config was refused. */
   reload: () => Promise<string | undefined>
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
@@ -78,16 +80,27 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
 
   app.get('/api/v1/clusters', async () => ({ ready: deps.ready(), clusters: deps.store.list().map(clusterView) }))
 
-  const reportQuery = z.strictObject({ format: z.enum(['json', 'csv']).default('json') })
+  const reportQuery = z.strictObject({
+    format: z.enum(['json', 'csv'], { error: 'format: must be json or csv' }).default('json'),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    period: z.string().optional(),
+  }, { error: issue => issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')}: unknown parameter (from, to, period, format)` : undefined })
   app.get('/api/v1/report', async (req, reply) => {
     const query = reportQuery.safeParse(req.query)
-    if (!query.success) return reply.code(400).send({ error: 'query: format must be json or csv' })
-    const report = deps.report()
+    if (!query.success) {
+      const issue = query.error.issues[0]
+      const parameter = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue?.path[0] ?? '')
+      return reply.code(400).send({ error: issue?.message ?? 'bad query', parameter })
+    }
+    const window = parseWindow(query.data, Date.now())
+    if (!window.ok) return reply.code(400).send({ error: window.message, parameter: window.param })
+    const report = await deps.report(window.window)
     if (query.data.format === 'json') return report
     return reply
       .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="license-report-${report.generated_at.slice(0, 10)}.csv"`)
-      .send(reportCsv(report))
+      .header('content-disposition', `attachment; filename="license-report-${report.from}-${report.to}.csv"`)
+      .send(multiclusterCsv(report))
   })
 
   app.get('/', async (_req, reply) => {

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.js'
-import { globalEntitlementSamples } from '../../src/licensing/report.js'
+import { globalEntitlementSamples } from '../../src/licensing/usage.js'
 import { ClusterMetrics } from '../../src/metrics/cluster.js'
 import { Poller } from '../../src/polling/poller.js'
 import { Store } from '../../src/polling/store.js'

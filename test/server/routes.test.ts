@@ -36,15 +36,19 @@ t.test('/api/v1/clusters and the report, as JSON and CSV', async t => {
   const app = testApp(t)
   const clusters = (await app.inject({ url: '/api/v1/clusters' })).json<{ ready: boolean, clusters: Array<{ name: string, up: boolean | null }> }>()
   t.same(clusters.clusters.map(c => [c.name, c.up]), [['dt-over', true], ['ocp-1', true], ['dt-down', false]])
-  const json = (await app.inject({ url: '/api/v1/report' })).json<{ products: Array<{ product: string, total: number }> }>()
-  t.same(json.products.map(p => [p.product, p.total]), [['IBM MQ Advanced', 4]])
-  const csv = await app.inject({ url: '/api/v1/report?format=csv' })
+  const json = (await app.inject({ url: '/api/v1/report?period=2026-Q3' })).json<{ from: string, to: string, rows: Array<{ product: string, sum_of_cluster_peaks: number }> }>()
+  t.same([json.from, json.to], ['2026-07-01', '2026-09-30'])
+  t.same(json.rows.map(p => [p.product, p.sum_of_cluster_peaks]), [['IBM MQ Advanced', 4]])
+  const csv = await app.inject({ url: '/api/v1/report?format=csv&from=2026-11-01&to=2026-11-20' })
   t.match(csv.headers['content-type'], /^text\/csv/)
-  t.match(csv.headers['content-disposition'], /attachment; filename="license-report-2026-11-20\.csv"/)
-  t.match(csv.body, /^product,product_id,unit,total,entitlement,remaining,compliant,ocp-1\r\nIBM MQ Advanced,p-mq,VIRTUAL_PROCESSOR_CORE,4,,,,4\r\n$/)
-  const bad = await app.inject({ url: '/api/v1/report?format=xml' })
-  t.equal(bad.statusCode, 400)
-  t.match(bad.json(), { error: /format/ })
+  t.match(csv.headers['content-disposition'], /attachment; filename="license-report-2026-11-01-2026-11-20\.csv"/)
+  t.match(csv.body, /^product,product_id,metric,peak,peak_date,sum_of_cluster_peaks,complete,/)
+  t.match(csv.body, /\r\nIBM MQ Advanced,p-mq,VIRTUAL_PROCESSOR_CORE,,,4,false,/)
+  for (const [query, parameter] of [['format=xml', 'format'], ['from=2026-13-01&to=2026-12-01', 'from'], ['from=2026-01-01', 'to'], ['period=2026-Q5', 'period'], ['period=2026&from=2026-01-01', 'period'], ['color=red', 'color']] as const) {
+    const bad = await app.inject({ url: `/api/v1/report?${query}` })
+    t.equal(bad.statusCode, 400, query)
+    t.match(bad.json(), { parameter, error: new RegExp(`^${parameter}`) }, `${query}: the message names ${parameter}`)
+  }
 })
 
 t.test('POST /-/reload: 403 without the lifecycle flag, 200 when applied, 500 with the problem when refused', async t => {

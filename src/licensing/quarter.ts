@@ -1,0 +1,99 @@
+/**
+ * The quarter to date, kept fresh for Prometheus: IBM's multicluster figures as `license_ibm_multicluster_*`
+ * series, and per archiving cluster the days of the quarter no archive covers (`license_snapshot_uncovered_days`).
+ * Recomputed after each new archive, after a reload, and every few minutes (reads of archives are cached).
+ */
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import type { Store } from '../polling/store.js'
+import type { LabeledSample } from '../sources/types.js'
+import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
+import { EvidenceReader } from './evidence.js'
+import { quarterToDate } from './period.js'
+import { multiclusterSamples, periodReport, type ReportCluster } from './period-report.js'
+
+/** How often the quarter's figures are recomputed without a new archive. */
+const REFRESH_MS = 5 * 60_000
+
+/** The IBM clusters of a config, as the reports need them. */
+export function reportClusters (config: Config): ReportCluster[] {
+  return config.clusters.flatMap(c => c.type === 'ibm_license_service' ? [{ name: c.name, snapshotDirectory: c.snapshot?.directory }] : [])
+}
+
+/** Options of {@link QuarterToDate}. */
+export interface QuarterOptions {
+  store: Store
+  config: () => Config
+  reader: EvidenceReader
+  log: Logger
+  /** Told when the series changed. */
+  onChange: () => void
+  clock?: Clock
+}
+
+/** Keeps the quarter-to-date figures; see the file comment. */
+export class QuarterToDate {
+  readonly #opts: QuarterOptions
+  readonly #clock: Clock
+  #samples: LabeledSample[] = []
+  #timer: CancelTimer | undefined
+  #running: Promise<void> | undefined
+  #again = false
+
+  constructor (opts: QuarterOptions) {
+    this.#opts = opts
+    this.#clock = opts.clock ?? systemClock
+  }
+
+  /** The series of the last computation. */
+  samples (): readonly LabeledSample[] { return this.#samples }
+
+  /** Recompute now (calls arriving during a computation share one more run after it). */
+  refresh (): Promise<void> {
+    if (this.#running !== undefined) {
+      this.#again = true
+      return this.#running
+    }
+    this.#running = this.#compute().catch((err: unknown) => {
+      this.#opts.log.error({ err: String(err) }, 'computing the quarter-to-date multicluster figures failed')
+    }).finally(() => {
+      this.#running = undefined
+      if (this.#again) {
+        this.#again = false
+        void this.refresh()
+      }
+    })
+    return this.#running
+  }
+
+  /** Compute now and every few minutes. */
+  start (): void {
+    const tick = (): void => {
+      void this.refresh()
+      this.#timer = setTimer(tick, this.#clock.now() + REFRESH_MS, this.#clock)
+    }
+    if (this.#timer === undefined) tick()
+  }
+
+  /** Stop the timer and wait for a computation in flight. */
+  async stop (): Promise<void> {
+    this.#timer?.()
+    this.#timer = undefined
+    await this.#running
+  }
+
+  async #compute (): Promise<void> {
+    const { store, config } = this.#opts
+    const clusters = reportClusters(config())
+    const nowMs = this.#clock.now()
+    const report = await periodReport({
+      window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, reader: this.#opts.reader, nowMs,
+    })
+    for (const c of report.clusters) {
+      const archiving = clusters.some(r => r.name === c.cluster && r.snapshotDirectory !== undefined)
+      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_days', c.missing.length)
+    }
+    this.#samples = clusters.length === 0 ? [] : multiclusterSamples(report)
+    this.#opts.onChange()
+  }
+}
