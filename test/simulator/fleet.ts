@@ -21,15 +21,15 @@ export function fleetClusters (): Record<string, Scenario> {
     'dt-lab': { kind: 'dynatrace', token: t('dt-lab'), license: 'unlimited', missing: ['environment_total'] },
     'dt-legacy': { kind: 'dynatrace', token: t('dt-legacy'), fault: { kind: 'status', status: 503, body: '<html><body>503 Service Unavailable</body></html>', contentType: 'text/html' } },
     'dt-dr': { kind: 'dynatrace', token: t('dt-dr'), fault: { kind: 'hang' } },
-    'ocp-prod-1': { kind: 'ibm', token: t('ocp-prod-1'), unannotated: 3 },
-    'ocp-prod-2': { kind: 'ibm', token: t('ocp-prod-2'), auth: 'bearer', products: products(2) },
+    'ocp-prod-1': { kind: 'ibm', token: t('ocp-prod-1'), unannotated: 3, peakDay: 45 },
+    'ocp-prod-2': { kind: 'ibm', token: t('ocp-prod-2'), auth: 'bearer', products: products(2), peakDay: 75 },
     'ocp-dev': { kind: 'ibm', token: t('ocp-dev'), missing: ['bundled_products'], products: products(1).slice(0, 2) },
   }
 }
 
 /** Entitlements per IBM cluster (YAML flow sequences). */
 const ENTITLEMENTS: Record<string, string> = {
-  'ocp-prod-1': '[{ product: "IBM Cloud Pak for Integration", unit: VIRTUAL_PROCESSOR_CORE, quota: 24 }, { product_id: "208423bb063c43288328b1d788745b0c", unit: VIRTUAL_PROCESSOR_CORE, quota: 4 }]',
+  'ocp-prod-1': '[{ product: "IBM Cloud Pak for Integration", unit: VIRTUAL_PROCESSOR_CORE, quota: 24 }, { product: "IBM MQ Advanced", product_id: "208423bb063c43288328b1d788745b0c", unit: VIRTUAL_PROCESSOR_CORE, quota: 4 }]',
 }
 
 /** Options of the fleet config. */
@@ -55,7 +55,7 @@ export function writeFleetConfig (sim: Simulator, clusters: Record<string, Scena
       `    url: ${sim.baseUrl(name)}`, `    token_file: ${file}`, `    labels: { env: ${name.includes('prod') ? 'prod' : 'nonprod'} }`)
     if (scenario.kind === 'ibm' && scenario.auth === 'bearer') lines.push('    auth: bearer')
     if (ENTITLEMENTS[name] !== undefined) lines.push(`    entitlements: ${ENTITLEMENTS[name]}`)
-    if (name === 'ocp-prod-1') lines.push(`    snapshot: { directory: ${join(dir, 'snapshots')}, interval: 24h, keep: 7 }`)
+    if (name.startsWith('ocp-prod-')) lines.push(`    snapshot: { directory: ${join(dir, 'snapshots')}, interval: 24h }`)
   }
   const configFile = join(dir, 'config.yaml')
   writeFileSync(configFile, `${lines.join('\n')}\n`)

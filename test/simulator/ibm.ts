@@ -2,6 +2,7 @@
  * IBM License Service responses, built from shared/docs/ibm-license-service.md: several products and license
  * metrics, bundled products, health with unannotated pods, version, and a real zip audit snapshot.
  */
+import { daysEnding, peakingValues, productsDailyCsv, productsDailyName } from './daily.js'
 import { makeZip } from './zip.js'
 
 /** A `/products` record. */
@@ -40,11 +41,27 @@ export function health (n: number): Record<string, unknown> {
 /** The HTML error page License Service answers with. */
 export const HTML_UNAUTHORIZED = '<html><body><h1>Error</h1><div>Message: <b>Unauthorized</b></div></body></html>'
 
-/** A realistic audit snapshot zip. */
-export function snapshotZip (cluster: string): Buffer {
+/** Days of daily data a simulated snapshot holds (License Service keeps a rolling window). */
+export const SNAPSHOT_DAYS = 90
+
+/**
+ * A realistic audit snapshot zip: `products_daily_<from>_<to>_<cluster>.csv` with a row per product, metric and
+ * day for the last {@link SNAPSHOT_DAYS} days up to `todayMs`, each product peaking at its `/products`
+ * quantity on day index `peakDay` (so clusters with different `peakDay`s peak on different days).
+ */
+export function snapshotZip (cluster: string, opts: { records?: readonly ProductRecord[], peakDay?: number, todayMs?: number } = {}): Buffer {
+  const to = new Date(opts.todayMs ?? Date.now()).toISOString().slice(0, 10)
+  const days = daysEnding(to, SNAPSHOT_DAYS)
+  const from = days[0] ?? to
+  const series = (opts.records ?? products()).flatMap(r => {
+    if (typeof r.metricQuantity !== 'number' || typeof r.name !== 'string') return []
+    const peak = r.metricQuantity
+    return [{ name: r.name, id: r.id ?? '', metricName: r.metricName ?? '', values: peakingValues(days, Math.round(peak * 0.6), peak, opts.peakDay ?? SNAPSHOT_DAYS - 8) }]
+  })
+  const daily = productsDailyName(from, to, cluster)
   return makeZip({
-    'data_condition.txt': `License Service version: 4.2.9\ncluster: ${cluster}\nperiod: 2026-08-24 - 2026-11-22\n`,
-    'products_daily_2026-08-24_2026-11-22.csv': 'date,name,id,metricName,metricQuantity,clusterId\n2026-11-20,IBM Cloud Pak for Integration,c8b82d18,VIRTUAL_PROCESSOR_CORE,16,sim\n',
-    'checksum.txt': 'products_daily_2026-08-24_2026-11-22.csv 1a2b3c4d\n',
+    'data_condition.txt': `License Service version: 4.2.9\ncluster: ${cluster}\nperiod: ${from} - ${to}\n`,
+    [daily]: productsDailyCsv(series, { clusterId: cluster }),
+    'checksum.txt': `${daily} 1a2b3c4d\n`,
   })
 }

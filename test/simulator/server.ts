@@ -63,6 +63,8 @@ export interface IbmScenario {
   missing?: Array<'bundled_products' | 'health' | 'version'>
   /** What `/snapshot` answers. */
   snapshot?: 'zip' | 'corrupt' | Fault
+  /** Day (index into the snapshot's 90 days) on which this cluster's daily usage peaks. */
+  peakDay?: number
   latencyMs?: number
   /** Probability (0-1) that a request fails at random (5xx, HTML, reset or slow). */
   flaky?: number
@@ -193,7 +195,7 @@ function html (res: ServerResponse, status: number, body: string): void {
   res.end(body)
 }
 
-async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleIbm (cluster: string, s: IbmScenario, rest: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (s.latencyMs !== undefined) await sleep(s.latencyMs)
   const given = (s.auth ?? 'url_token') === 'bearer' ? req.headers.authorization : url.searchParams.get('token')
   const expected = (s.auth ?? 'url_token') === 'bearer' ? `Bearer ${s.token}` : s.token
@@ -216,7 +218,8 @@ async function handleIbm (s: IbmScenario, rest: string, url: URL, req: IncomingM
     default: {
       const snap = s.snapshot ?? 'zip'
       if (typeof snap === 'object') return playFault(snap, res, {})
-      const body = snap === 'zip' ? snapshotZip('sim') : snapshotZip('sim').subarray(0, 60)
+      const zip = snapshotZip(cluster, { records: Array.isArray(s.products) ? s.products as ProductRecord[] : products(), ...(s.peakDay !== undefined ? { peakDay: s.peakDay } : {}) })
+      const body = snap === 'zip' ? zip : zip.subarray(0, 60)
       res.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': 'attachment; filename="snapshot.zip"', 'content-length': body.length })
       res.end(body)
     }
@@ -248,7 +251,7 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
     const fault = randomFault(scenario)
     const effective: Scenario = fault === undefined ? scenario : { ...scenario, fault, faultAll: true }
-    const work = effective.kind === 'ibm' ? handleIbm(effective, rest, url, req, res) : handleDynatrace(effective, rest, req, res)
+    const work = effective.kind === 'ibm' ? handleIbm(name, effective, rest, url, req, res) : handleDynatrace(effective, rest, req, res)
     work.catch(() => res.destroy())
   }
   const server = opts.tls === undefined ? createServer(handler) : createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
