@@ -137,7 +137,7 @@ export class Store {
   setExtra (name: string, metric: MetricName, value: number | undefined, labels: Readonly<Record<string, string>> = {}): void {
     const st = this.#clusters.get(name)
     if (st === undefined) return
-    const key = `${metric}${JSON.stringify(labels)}`
+    const key = Object.keys(labels).length === 0 ? metric : `${metric}${JSON.stringify(labels)}`
     if (value === undefined) st.extras.delete(key)
     else st.extras.set(key, { metric, labels, value })
     this.#changed([st])
