@@ -73,7 +73,7 @@ export interface Retention {
  * Pure, so the rule is tested without files.
  */
 export function expiredArchives (names: readonly string[], retention: Retention, nowMs: number): string[] {
-  const sorted = [...names].sort()
+  const sorted = names.filter(n => archiveTime(n) !== undefined).sort()
   const protectedNewest = new Set(sorted.slice(Math.max(0, sorted.length - retention.keep)))
   return sorted.filter(name => {
     const at = archiveTime(name)
