@@ -1,12 +1,14 @@
 /**
  * End to end with a real Prometheus (Debian's `prometheus`): simulator fleet -> exporter -> Prometheus with
  * the shipped rule file. Through Prometheus' HTTP API: the target is up, every dashboard query and variable
- * returns data, and the overage alert fires for the overage cluster and for no other.
+ * returns data, and the alerts pending or firing are exactly those docs/alerts.md says the demo produces, with
+ * one critical only (no duplicate page for a cluster and unit).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { MAY_BE_EMPTY, PENDING_METRICS } from '../../grafana/dashboards.js'
 import { startExporter } from '../../src/exporter.js'
 import { createLogger } from '../../src/util/logger.js'
 import { fleetClusters, writeFleetConfig } from '../simulator/fleet.js'
@@ -51,18 +53,32 @@ t.test('exporter + real Prometheus + shipped rules + dashboard queries', { skip:
   await waitFor(async () => (await query('up{job="license-exporter"} == 1')).data.result.length === 1, 30_000, 'exporter target up')
   t.pass('the exporter target is up in Prometheus')
 
-  // Overage alert: firing for the overage cluster, for no other.
+  // The demo's alerts (docs/alerts.md): pending (their `for` has not run out yet) or firing, and nothing else.
   type Alert = { labels: Record<string, string>, state: string }
-  const firing = await waitFor(async () => {
-    const alerts = (await get<{ alerts: Alert[] }>('/alerts')).data.alerts.filter(a => a.labels.alertname === 'LicenseQuotaExhausted' && a.state === 'firing')
-    return alerts.length > 0 ? alerts : undefined
-  }, 30_000, 'LicenseQuotaExhausted firing')
-  t.same([...new Set(firing.map(a => a.labels.cluster))], ['dt-prod-eu'], 'LicenseQuotaExhausted fires for dt-prod-eu only')
-  t.same(firing.map(a => [a.labels.unit, a.labels.status, a.labels.severity]), [['ddu', 'OVERAGE_QUOTA_REACHED', 'critical']])
+  const expected = [
+    'LicenseClusterDown dt-dr',
+    'LicenseClusterDown dt-legacy',
+    'LicenseOverageHigh dt-prod-us host',
+    'LicenseQuotaExhausted dt-prod-eu ddu',
+    'LicenseUnannotatedPods ocp-prod-1',
+    'LicenseUsageHigh _all VIRTUAL_PROCESSOR_CORE IBM Cloud Pak for Integration',
+    'LicenseUsageHigh dt-staging ddu',
+    'LicenseUsageHigh ocp-prod-1 VIRTUAL_PROCESSOR_CORE IBM MQ Advanced',
+  ]
+  const describe = (a: Alert): string => [a.labels.alertname, a.labels.cluster, a.labels.unit, a.labels.source === 'ibm_license_service' ? a.labels.product : undefined].filter(x => x !== undefined).join(' ')
+  let seen: Alert[] = []
+  await waitFor(async () => {
+    seen = (await get<{ alerts: Alert[] }>('/alerts')).data.alerts
+    return JSON.stringify(seen.map(describe).sort()) === JSON.stringify(expected)
+  }, 30_000, 'the demo alerts').catch(() => undefined)
+  t.same(seen.map(describe).sort(), expected, 'the alerts pending or firing are the documented demo alerts')
+  const critical = seen.filter(a => a.labels.severity === 'critical')
+  t.same(critical.map(a => [a.labels.alertname, a.labels.cluster, a.labels.unit, a.labels.status, a.state]), [['LicenseQuotaExhausted', 'dt-prod-eu', 'ddu', 'OVERAGE_QUOTA_REACHED', 'firing']], 'one page: the OVERAGE_QUOTA_REACHED unit')
 
   // Every dashboard query returns data (variables at "All"; Grafana's interval variables made concrete).
   await new Promise(resolve => setTimeout(resolve, 3000)) // enough samples for increase()
-  const subst = (expr: string): string => expr.replace(/\$(cluster|source|product)\b/g, '.*').replace(/\$__rate_interval/g, '30s')
+  const subst = (expr: string): string => expr.replace(/\$(cluster|source|product|unit)\b/g, '.*').replace(/\$__rate_interval/g, '30s')
+  const pending = (expr: string): string | undefined => PENDING_METRICS.find(name => new RegExp(`\\b${name}\\b(?!_)`).test(expr))
   for (const file of readdirSync(join(ROOT, 'grafana', 'dashboards')).filter(f => f.endsWith('.json'))) {
     const d = JSON.parse(readFileSync(join(ROOT, 'grafana', 'dashboards', file), 'utf8')) as {
       panels: Array<{ title: string, targets: Array<{ expr: string }> }>
@@ -71,7 +87,14 @@ t.test('exporter + real Prometheus + shipped rules + dashboard queries', { skip:
     for (const panel of d.panels) {
       for (const target of panel.targets) {
         const r = await query(subst(target.expr))
-        t.ok(r.status === 'success' && r.data.result.length > 0, `${file} / ${panel.title}: ${target.expr} returns data${r.error !== undefined ? ` (${r.error})` : ''}`)
+        const missing = pending(target.expr)
+        if (missing !== undefined) {
+          // TODO: catalogue: drop once the exporter serves the metric.
+          t.equal(r.status, 'success', `${file} / ${panel.title}: ${target.expr} is valid (no data until ${missing} is served)`)
+          continue
+        }
+        const mayBeEmpty = MAY_BE_EMPTY.has(panel.title)
+        t.ok(r.status === 'success' && (mayBeEmpty || r.data.result.length > 0), `${file} / ${panel.title}: ${target.expr} ${mayBeEmpty ? 'is valid' : 'returns data'}${r.error !== undefined ? ` (${r.error})` : ''}`)
       }
     }
     for (const v of d.templating.list.filter(x => x.type === 'query')) {
