@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
 import { Scheduler, type Slot } from '../polling/scheduler.js'
 import type { Store } from '../polling/store.js'
-import { classifyError } from '../sources/errors.js'
+import { POLL_ERROR_REASONS, classifyError } from '../sources/errors.js'
 import type { IbmCluster, SnapshotConfig } from '../sources/ibm/schema.js'
 import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
@@ -19,6 +19,9 @@ interface ArchiveState {
   readonly cluster: SnapshotCluster
   running: Promise<unknown> | undefined
 }
+
+/** Why a snapshot download fails: a poll error reason, or `io` when the archive cannot be written. */
+export const SNAPSHOT_FAILURE_REASONS = [...POLL_ERROR_REASONS, 'io'] as const
 
 /** Result of one download attempt. */
 export type SnapshotResult = { ok: true, file: string, bytes: number } | { ok: false, reason: string, message: string }
@@ -50,7 +53,11 @@ export class SnapshotArchiver {
     }
     const byName = new Map(wanted.map(w => [w.name, w.cluster]))
     const { added, retired } = this.#scheduler.reconcile(wanted, name => ({ cluster: byName.get(name) as SnapshotCluster, running: undefined }))
-    for (const e of added) this.#store.setExtra(e.name, 'license_snapshot_enabled', 1)
+    for (const e of added) {
+      this.#store.setExtra(e.name, 'license_snapshot_enabled', 1)
+      // Counters start at 0 for every reason, so increase() and rate() see the first failure.
+      for (const reason of SNAPSHOT_FAILURE_REASONS) this.#store.setExtra(e.name, 'license_snapshot_failures_total', this.#failures.get(`${e.name}\0${reason}`) ?? 0, { reason })
+    }
     if (this.#started) for (const e of added) void this.#scheduleFromDisk(e)
     // A cluster leaving the config (decommissioned) gets one last snapshot, best effort, under its own deadline.
     for (const e of retired) if (!byName.has(e.name) && this.#started) this.#lastSnapshot(e)
