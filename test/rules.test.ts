@@ -104,7 +104,7 @@ t.test('the example Alertmanager inhibits as documented (a real Alertmanager)', 
   const got = await waitFor(async () => {
     const alerts = await (await fetch(`${api}/alerts`)).json() as AmAlert[]
     const byKey = new Map(alerts.map(a => [key(a.labels), a]))
-    const ok = alerts.length === cases.length && cases.every(([l, inhibited]) => (byKey.get(key(l))?.status.inhibitedBy.length ?? 0) > 0 === inhibited)
+    const ok = alerts.length === cases.length && cases.every(([l, inhibited]) => ((byKey.get(key(l))?.status.inhibitedBy.length ?? 0) > 0) === inhibited)
     return ok ? byKey : undefined
   }, 20_000, 'the expected inhibitions').catch(() => undefined)
   t.ok(got, 'Alertmanager reports the expected inhibitions')
