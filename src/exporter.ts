@@ -7,6 +7,7 @@ import { SnapshotArchiver } from './archive/archiver.js'
 import { ConfigError, loadConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { shardConfig, type Shard } from './config/shard.js'
+import { watchConfig } from './config/watch.js'
 import { EvidenceReader } from './licensing/evidence.js'
 import type { ReportWindow } from './licensing/period.js'
 import { periodReport, type PeriodReport } from './licensing/period-report.js'
@@ -35,6 +36,8 @@ export interface ExporterOptions {
   renderIntervalMs?: number
   /** How often stale data is looked for, in ms (default 1000). */
   staleCheckMs?: number
+  /** Check the config file (and its token and TLS files) this often and reload on change (off by default). */
+  autoReloadIntervalMs?: number
 }
 
 /** A built exporter. */
@@ -87,6 +90,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     if (started) void quarter.refresh()
   }
   let started = false
+  let stopWatching: (() => void) | undefined
   applyConfig(config)
 
   let reloading: Promise<string | undefined> | undefined
@@ -137,9 +141,15 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       poller.start()
       archiver.start()
       if (aggregate) quarter.start()
+      if (opts.autoReloadIntervalMs !== undefined) {
+        void watchConfig({ configFile: opts.configFile, intervalMs: opts.autoReloadIntervalMs, config: () => config, reload })
+          .then(stop => { if (started) stopWatching = stop; else stop() })
+      }
     },
     reload,
     async close () {
+      started = false
+      stopWatching?.()
       clusterMetrics.stop()
       staleTimer?.()
       await Promise.all([poller.stop(), archiver.stop(), quarter.stop()])

@@ -11,6 +11,7 @@ import { multiclusterCsv } from './licensing/csv.js'
 import { parseWindow } from './licensing/period.js'
 import { parseShard } from './config/shard.js'
 import { LOG_LEVELS, createLogger } from './util/logger.js'
+import { parseDuration } from './util/duration.js'
 import { VERSION } from './util/version.js'
 
 /** Default `--config.file` (also the Docker image's config path). */
@@ -21,6 +22,9 @@ export const DEFAULT_LISTEN = ':9847'
 const USAGE = `usage: license-exporter [flags]
 
   --config.file=PATH           config file (default ${DEFAULT_CONFIG_FILE})
+  --config.auto-reload-interval=DURATION
+                               check the config file (and its token and TLS files) this often and reload
+                               it when it changed, as SIGHUP does (e.g. 30s; default off)
   --web.listen-address=ADDR    host:port to serve on (default ${DEFAULT_LISTEN}; ":PORT" = all interfaces)
   --web.enable-lifecycle       serve POST /-/reload
   --web.config.file=PATH       TLS and authentication for the server (exporter-toolkit style)
@@ -56,6 +60,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
       strict: true,
       options: {
         'config.file': { type: 'string', default: DEFAULT_CONFIG_FILE },
+        'config.auto-reload-interval': { type: 'string' },
         'web.listen-address': { type: 'string', default: DEFAULT_LISTEN },
         'web.enable-lifecycle': { type: 'boolean', default: false },
         'web.config.file': { type: 'string' },
@@ -136,6 +141,12 @@ export async function main (argv: string[]): Promise<number | undefined> {
     process.stderr.write(`--shard: expected INDEX/TOTAL with 0 <= INDEX < TOTAL, got "${shardText}"\n`)
     return 2
   }
+  const autoReload = values['config.auto-reload-interval']
+  const autoReloadIntervalMs = autoReload === undefined ? undefined : parseDuration(autoReload)
+  if (autoReload !== undefined && (autoReloadIntervalMs === undefined || autoReloadIntervalMs < 1000 || autoReloadIntervalMs > 86_400_000)) {
+    process.stderr.write(`--config.auto-reload-interval: expected a duration from 1s to 1d, got "${autoReload}"\n`)
+    return 2
+  }
   const logger = createLogger(level)
   let exporter
   try {
@@ -144,6 +155,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
       configFile, logger, enableLifecycle: values['web.enable-lifecycle'],
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
       ...(shard !== undefined ? { shard } : {}),
+      ...(autoReloadIntervalMs !== undefined ? { autoReloadIntervalMs } : {}),
     })
     await exporter.app.listen(listen)
     exporter.start()
