@@ -1,7 +1,7 @@
 /**
  * End to end with a real Prometheus (Debian's `prometheus`): simulator fleet -> exporter -> Prometheus with
  * the shipped rule file. Through Prometheus' HTTP API: the target is up, every dashboard query and variable
- * returns data, and the alerts pending or firing are exactly those docs/alerts.md says the demo produces, with
+ * returns data, and the alerts pending or firing are exactly those the README ("What the demo fires") says the demo produces, with
  * one critical only (no duplicate page for a cluster and unit).
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -53,7 +53,7 @@ t.test('exporter + real Prometheus + shipped rules + dashboard queries', { skip:
   await waitFor(async () => (await query('up{job="license-exporter"} == 1')).data.result.length === 1, 30_000, 'exporter target up')
   t.pass('the exporter target is up in Prometheus')
 
-  // The demo's alerts (docs/alerts.md): pending (their `for` has not run out yet) or firing, and nothing else.
+  // The demo's alerts (README, "What the demo fires"): pending (their `for` has not run out yet) or firing, and nothing else.
   type Alert = { labels: Record<string, string>, state: string }
   const expected = [
     'LicenseClusterDown dt-dr',
