@@ -77,7 +77,7 @@ t.test('serves, reloads on SIGHUP, exits 0 on SIGTERM within 5 s', async t => {
   t.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms with a poll in flight`)
 })
 
-t.test('--report polls once and prints the CSV; exit 3 when a cluster failed to report', async t => {
+t.test('--report polls the IBM clusters once and prints the CSV; exit 4 when the period lacks daily data, 3 when a cluster failed to report', async t => {
   const sim = await startSimulator({
     a: { kind: 'ibm', token: 'ibm-report-token-a' },
     b: { kind: 'ibm', token: 'ibm-report-token-b', auth: 'bearer' },
@@ -91,15 +91,16 @@ t.test('--report polls once and prints the CSV; exit 3 when a cluster failed to 
     `  - { name: b, type: ibm_license_service, url: "${sim.baseUrl('b')}", token: ibm-report-token-b, auth: bearer }`,
   ].join('\n') + '\n')
   const ok = await runAsync([`--config.file=${config}`, '--report'])
-  t.equal(ok.status, 0, ok.stderr)
+  t.equal(ok.status, 4, 'no archives: the quarter has no daily data, exit 4')
+  t.match(ok.stderr, /incomplete: no daily data for a \(\d+ day\(s\)\), b/)
   const lines = ok.stdout.trim().split('\r\n')
-  t.equal(lines[0], 'product,product_id,unit,total,entitlement,remaining,compliant,a,b')
-  t.match(ok.stdout, /IBM MQ Advanced,208423bb063c43288328b1d788745b0c,VIRTUAL_PROCESSOR_CORE,8,,,,4,4/)
+  t.match(lines[0], /^product,product_id,metric,peak,peak_date,sum_of_cluster_peaks,complete,entitlement,remaining,compliant,from,to,missing,a peak,a peak_date,a on peak_date,b peak,/)
+  t.match(ok.stdout, /IBM MQ Advanced,208423bb063c43288328b1d788745b0c,VIRTUAL_PROCESSOR_CORE,,,8,false,/)
   t.notMatch(ok.stdout + ok.stderr, /ibm-report-token/)
 
   sim.set('b', { kind: 'ibm', token: 'ibm-report-token-b', auth: 'bearer', fault: { kind: 'status', status: 500 } })
   const json = await runAsync([`--config.file=${config}`, '--report', '--report.format=json'])
   t.equal(json.status, 3)
-  t.same((JSON.parse(json.stdout) as { missing: string[] }).missing, ['b'])
+  t.same((JSON.parse(json.stdout) as { not_reporting: string[] }).not_reporting, ['b'])
   t.match(json.stderr, /failed to report: b/)
 })

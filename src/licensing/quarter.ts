@@ -1,6 +1,6 @@
 /**
  * The quarter to date, kept fresh for Prometheus: IBM's multicluster figures as `license_ibm_multicluster_*`
- * series, and per archiving cluster the days of the quarter no archive covers (`license_snapshot_uncovered_days`).
+ * series, and per archiving cluster the days of the quarter no archive covers (`license_snapshot_uncovered_seconds`).
  * Recomputed after each new archive, after a reload, and every few minutes (reads of archives are cached).
  */
 import type { Logger } from 'pino'
@@ -91,7 +91,7 @@ export class QuarterToDate {
     })
     for (const c of report.clusters) {
       const archiving = clusters.some(r => r.name === c.cluster && r.snapshotDirectory !== undefined)
-      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_days', c.missing.length)
+      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', c.missing.length * 86_400)
     }
     this.#samples = clusters.length === 0 ? [] : multiclusterSamples(report)
     this.#opts.onChange()

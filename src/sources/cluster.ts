@@ -38,7 +38,7 @@ export const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024
 
 /** Bounds of the durations every cluster can set (also the global defaults' bounds). */
 export const DURATION_BOUNDS = {
-  interval: [1000, 7 * 86_400_000],
+  interval: [100, 7 * 86_400_000],
   timeout: [100, 10 * 60_000],
   stale_after: [1000, 90 * 86_400_000],
 } as const

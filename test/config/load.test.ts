@@ -49,7 +49,7 @@ t.test('every problem at once: unset variables, bad values, unreadable token and
     'clusters[0].token: environment variable LICENSE_EXPORTER_TEST_UNSET_A is not set',
     'clusters[1].tls.ca_file: cannot read /nonexistent/ca.pem (ENOENT)',
     'clusters[1].token_file: cannot read /nonexistent/b.token (ENOENT)',
-    'clusters[2].interval: "30d" is out of range: use 1s to 7d',
+    'clusters[2].interval: "30d" is out of range: use 100ms to 7d',
     'clusters[2].timeout: "30d" is out of range: use 100ms to 10m',
     'global.interval: invalid duration "5 minutes" (use e.g. 30s, 5m, 1h30m)',
   ])

@@ -4,6 +4,7 @@ import { createLogger } from '../../../src/util/logger.js'
 import { clusterLicenseSchema, environmentTotalSchema } from '../../../src/sources/dynatrace/schema.js'
 import { isRunning, mapClusterLicense, mapEnvironmentTotal } from '../../../src/sources/dynatrace/mapping.js'
 import { dynatraceSource } from '../../../src/sources/dynatrace/client.js'
+import { decodeJsonNow } from '../../../src/sources/decode.js'
 import { createHttpTarget } from '../../../src/sources/http.js'
 import type { Sample } from '../../../src/sources/types.js'
 import { FAKE_CONTACT_EMAIL, FAKE_LICENSE_KEY, LICENSE_PRESETS, clusterLicense, environmentTotal } from '../../simulator/dynatrace.js'
@@ -96,7 +97,11 @@ t.test('wrong shapes are refused', async t => {
   t.notOk(clusterLicenseSchema.safeParse([]).success, 'an array')
   t.notOk(clusterLicenseSchema.safeParse({ usageOfDduUnits: { usage: '10' } }).success, 'numbers as strings')
   t.notOk(clusterLicenseSchema.safeParse({ usageOfDduUnits: 5 }).success, 'a unit that is not an object')
-  t.ok(clusterLicenseSchema.safeParse({}).success, 'an empty object is a (useless) license')
+  t.notOk(clusterLicenseSchema.safeParse({}).success, 'an empty object is not a license')
+  t.notOk(clusterLicenseSchema.safeParse({ error: { code: 500, message: 'internal' } }).success, 'an error object with status 200 is not a license')
+  t.ok(clusterLicenseSchema.safeParse({ usageOfHostUnits: { usage: 1 } }).success, 'one unit is enough')
+  const res = { status: 200, contentType: 'application/json', body: Buffer.from('{"error":{"code":500}}') }
+  t.throws(() => decodeJsonNow(res, clusterLicenseSchema, 'clusterLicense'), { reason: 'invalid_response', message: /clusterLicense: unexpected shape at \(top level\): none of usageOfDduUnits/ })
 })
 
 t.test('environment totals and health', async t => {
