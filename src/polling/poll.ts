@@ -49,7 +49,7 @@ async function attempts (job: PollJob, signal: AbortSignal, deadlineAt: number):
       const pe = classifyError(err, attempt.signal.aborted)
       first ??= pe
       const backoff = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** n)
-      if (!RETRYABLE.has(pe.reason) || signal.aborted || deadlineAt - clock.now() < backoff + MIN_ATTEMPT_MS) {
+      if (!RETRYABLE.has(pe.reason) || pe.permanent || signal.aborted || deadlineAt - clock.now() < backoff + MIN_ATTEMPT_MS) {
         // Out of time while retrying: report what the cluster said (e.g. its 503), not our own cut-off.
         throw pe.reason === 'timeout' && first.reason !== 'timeout' ? first : pe
       }

@@ -29,12 +29,15 @@ export class PollError extends Error {
   readonly status: number | undefined
   /** When the upstream asked us to wait (429 `Retry-After` / `X-RateLimit-Reset`), as Unix milliseconds. */
   readonly retryAtMs: number | undefined
+  /** Another attempt within the same poll would fail the same way (e.g. a host name that does not exist). */
+  readonly permanent: boolean
 
-  constructor (reason: PollErrorReason, message: string, opts: { status?: number, retryAtMs?: number } = {}) {
+  constructor (reason: PollErrorReason, message: string, opts: { status?: number, retryAtMs?: number, permanent?: boolean } = {}) {
     super(message)
     this.reason = reason
     this.status = opts.status
     this.retryAtMs = opts.retryAtMs
+    this.permanent = opts.permanent ?? false
   }
 }
 
@@ -64,6 +67,15 @@ const TLS_CODES = new Set([
   'EPROTO',
 ])
 
+/** The host name a resolver error names (Node's `getaddrinfo` errors carry `hostname`), looked for in causes too. */
+function errorHost (err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const host = (err as { hostname?: unknown }).hostname
+  if (typeof host === 'string') return host
+  const cause = (err as { cause?: unknown }).cause
+  return cause === undefined ? undefined : errorHost(cause)
+}
+
 function errorCode (err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   const code = (err as { code?: unknown }).code
@@ -89,5 +101,9 @@ export function classifyError (err: unknown, deadline: boolean): PollError {
     return new PollError('tls', `TLS error: ${code || msg}`)
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new PollError('too_large', 'response too large')
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    // A name that does not exist will not resolve on the next attempt of this poll either (EAI_AGAIN may).
+    return new PollError('connect', `DNS lookup of ${errorHost(err) ?? 'the host'} failed (${code})`, { permanent: code !== 'EAI_AGAIN' })
+  }
   return new PollError('connect', `connection failed: ${code || msg}`)
 }
