@@ -57,11 +57,14 @@ export type TlsConfig = z.output<typeof tlsSchema>
 
 /**
  * Label names a static label may not take: every label of the metric catalogue, the ones the exposition adds
- * to every per-cluster series (`cluster`, `source`), and the ones Prometheus sets at scrape (`job`, `instance`).
+ * to every per-cluster series (`cluster`, `source`), the ones Prometheus sets at scrape (`job`, `instance`),
+ * and `le` and `quantile`, which Prometheus reserves for histograms and summaries.
  * A duplicate label name makes Prometheus drop the whole scrape, so this list is derived, never written by hand.
  */
 export const RESERVED_LABELS: ReadonlySet<string> = new Set([
   ...BASE_LABELS, 'job', 'instance',
+  // Meaningful to Prometheus on histograms and summaries only: promtool rejects them on gauges.
+  'le', 'quantile',
   ...Object.values(CATALOGUE).flatMap(def => def.labels),
 ])
 
