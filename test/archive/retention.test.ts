@@ -54,3 +54,27 @@ t.test('with keep_for at its default, a download keeps the 700-day archive and r
   t.same(readdirSync(clusterDir).sort(), [d700, archiveName(NOW)].sort(), 'the 700-day archive survives; 800 and 900 days are past keep_for')
   t.equal(store.get('ocp')?.extras.get('license_snapshot_archives')?.value, 2)
 })
+
+t.test('a cluster removed from the config gets one last snapshot before it is forgotten', async t => {
+  const token = 'ibm-decommission-token-01'
+  const sim = await startSimulator({ old: { kind: 'ibm', token }, keep: { kind: 'ibm', token } })
+  const dir = tempDir()
+  const entry = (name: string): string => `  - { name: ${name}, type: ibm_license_service, url: "${sim.baseUrl(name)}", token: ${token}, snapshot: { directory: ${dir}, interval: 30d } }`
+  const both = await parseConfig(`clusters:\n${entry('old')}\n${entry('keep')}\n`, 'x.yaml')
+  const store = new Store()
+  const archiver = new SnapshotArchiver({ store, log: createLogger('silent') })
+  t.teardown(async () => { await archiver.stop(); await sim.close() })
+  archiver.apply(both)
+  archiver.start()
+  const count = (name: string): number => { try { return readdirSync(join(dir, name)).length } catch { return 0 } }
+  const until = Date.now() + 5000
+  while ((count('old') < 1 || count('keep') < 1) && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 20))
+  t.same([count('old'), count('keep')], [1, 1], 'first snapshots at start')
+  const before = sim.requests.filter(r => r.cluster === 'old' && r.path.startsWith('/snapshot')).length
+
+  archiver.apply(await parseConfig(`clusters:\n${entry('keep')}\n`, 'x.yaml'))
+  await archiver.stop() // waits for the last snapshot in flight
+  t.equal(sim.requests.filter(r => r.cluster === 'old' && r.path.startsWith('/snapshot')).length, before + 1, 'one more download of the removed cluster')
+  t.equal(count('old'), 2, 'its last snapshot is archived')
+  t.equal(count('keep'), 1, 'the kept cluster is not downloaded again (30d interval)')
+})
