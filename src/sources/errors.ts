@@ -67,22 +67,18 @@ const TLS_CODES = new Set([
   'EPROTO',
 ])
 
-/** The host name a resolver error names (Node's `getaddrinfo` errors carry `hostname`), looked for in causes too. */
-function errorHost (err: unknown): string | undefined {
+/** A string property of an error or of the first error in its `cause` chain that has it. */
+function fromCauses (err: unknown, key: 'code' | 'hostname'): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
-  const host = (err as { hostname?: unknown }).hostname
-  if (typeof host === 'string') return host
+  const value = (err as Record<string, unknown>)[key]
+  if (typeof value === 'string') return value
   const cause = (err as { cause?: unknown }).cause
-  return cause === undefined ? undefined : errorHost(cause)
+  return cause === undefined ? undefined : fromCauses(cause, key)
 }
 
-function errorCode (err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined
-  const code = (err as { code?: unknown }).code
-  if (typeof code === 'string') return code
-  const cause = (err as { cause?: unknown }).cause
-  return cause === undefined ? undefined : errorCode(cause)
-}
+const errorCode = (err: unknown): string | undefined => fromCauses(err, 'code')
+/** The host name a resolver error names (Node's `getaddrinfo` errors carry `hostname`). */
+const errorHost = (err: unknown): string | undefined => fromCauses(err, 'hostname')
 
 /**
  * Turn anything a request threw into a {@link PollError}. `deadline` tells whether the poll's own deadline
