@@ -26,6 +26,8 @@ export function buildApp (deps: AppDeps) {
     // Scrapes and probes arrive every few seconds: do not log them; log everything else.
     logController: new LogController({ disableRequestLogging: req => QUIET_ROUTES.has(req.url.split('?')[0] ?? '') }),
     return503OnClosing: true,
+    // At shutdown, close every connection, idle or holding a half-sent request: nothing may keep the process up.
+    forceCloseConnections: true,
     ...(deps.web?.tls !== undefined ? { https: { cert: deps.web.tls.cert, key: deps.web.tls.key } } : {}),
   })
 
