@@ -3,7 +3,7 @@
  * auth with bcrypt-hashed passwords, and/or a bearer token. Validated with zod; every endpoint but
  * `/healthz` then needs credentials.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import bcrypt from 'bcryptjs'
 import { z } from 'zod'
@@ -48,12 +48,44 @@ export async function loadWebConfig (file: string): Promise<WebConfig> {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest()
 
-/** Checks `Authorization` headers against a web config; successful basic-auth checks are cached. */
+/** How many password checks may be in line (the running one included); more are refused at once (a flood of wrong passwords). */
+const MAX_WAITING = 8
+/** A failed user/password pair is answered from memory this long. */
+const FAILED_TTL_MS = 60_000
+/** Bound of each cache. */
+const CACHE_LIMIT = 1000
+
+/** Compares a password with a bcrypt hash (injectable for tests). */
+export type PasswordCompare = (password: string, hash: string) => Promise<boolean>
+
+/**
+ * Checks `Authorization` headers against a web config. Basic auth costs a bcrypt comparison (tens of ms of
+ * event loop per check), so, as Prometheus' exporter toolkit does and beyond:
+ * - successful checks are cached, so a scrape costs no bcrypt after the first;
+ * - an unknown user is compared against a dummy hash of the same cost: the answer time does not tell
+ *   known from unknown users;
+ * - one comparison runs at a time (bcryptjs yields between chunks of at most 100 ms), at most
+ *   {@link MAX_WAITING} are in line, and further attempts are refused without bcrypt;
+ * - a failed pair is refused from memory for a minute.
+ * So wrong passwords cannot starve the event loop that serves the scrapes.
+ */
 export class Authenticator {
   readonly #config: WebConfig
+  readonly #compare: PasswordCompare
   readonly #verified = new Set<string>()
+  readonly #failed = new Map<string, number>()
+  #dummyHash: string | undefined
+  #running: Promise<unknown> = Promise.resolve()
+  #waiting = 0
+  /** Attempts refused because too many were waiting (for tests and logs). */
+  shed = 0
 
-  constructor (config: WebConfig) { this.#config = config }
+  constructor (config: WebConfig, opts: { compare?: PasswordCompare } = {}) {
+    this.#config = config
+    this.#compare = opts.compare ?? ((password, hash) => bcrypt.compare(password, hash))
+    // Made at start, so that the first unknown user costs what a known one does.
+    if (Object.keys(config.users).length > 0) this.#dummy()
+  }
 
   /** True when the config asks for credentials at all. */
   get enabled (): boolean { return Object.keys(this.#config.users).length > 0 || this.#config.bearerToken !== undefined }
@@ -76,14 +108,46 @@ export class Authenticator {
       if (colon < 0) return false
       const user = decoded.slice(0, colon)
       const password = decoded.slice(colon + 1)
-      const hash = this.#config.users[user]
-      if (hash === undefined) return false
+      const known = this.#config.users[user]
+      const hash = known ?? this.#dummy()
       const key = sha256(`${user}\0${password}\0${hash}`).toString('hex')
       if (this.#verified.has(key)) return true
-      const ok = await bcrypt.compare(password, hash)
-      if (ok && this.#verified.size < 1000) this.#verified.add(key)
-      return ok
+      const failedUntil = this.#failed.get(key)
+      if (failedUntil !== undefined && failedUntil > Date.now()) return false
+      const ok = await this.#serialised(() => this.#compare(password, hash))
+      if (ok === undefined) return false
+      if (ok && known !== undefined) {
+        if (this.#verified.size < CACHE_LIMIT) this.#verified.add(key)
+        return true
+      }
+      if (this.#failed.size >= CACHE_LIMIT) this.#failed.clear()
+      this.#failed.set(key, Date.now() + FAILED_TTL_MS)
+      return false
     }
     return false
+  }
+
+  /** A bcrypt hash of a random password at the configured cost, compared for unknown users. */
+  #dummy (): string {
+    if (this.#dummyHash === undefined) {
+      const cost = Number(/^\$2[abxy]?\$(\d{2})\$/.exec(Object.values(this.#config.users)[0] ?? '')?.[1] ?? 10)
+      this.#dummyHash = bcrypt.hashSync(randomBytes(16).toString('hex'), cost)
+    }
+    return this.#dummyHash
+  }
+
+  /** Run one comparison at a time; undefined (refused) when too many are waiting. */
+  async #serialised (work: () => Promise<boolean>): Promise<boolean | undefined> {
+    if (this.#waiting >= MAX_WAITING) {
+      this.shed++
+      return undefined
+    }
+    this.#waiting++
+    const turn = this.#running.then(async () => {
+      this.#waiting--
+      return await work()
+    })
+    this.#running = turn.catch(() => undefined)
+    return await turn
   }
 }
