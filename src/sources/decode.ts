@@ -1,15 +1,30 @@
 /** Validation of vendor responses at the edge: a wrong shape is an `invalid_response`, with the path. */
-import type { z } from 'zod'
+import { z } from 'zod'
+import { decodeArrayInSlices } from './json-array.js'
 import { PollError } from './errors.js'
 import { formatPath } from '../util/path.js'
 import { parseJsonBody, type HttpResponse } from './http.js'
 import { paced } from '../util/pace.js'
 
+/** Bodies larger than this, when the schema is an array, are decoded element by element in slices. */
+export const LARGE_BODY_BYTES = 1024 * 1024
+
 /**
  * Parse a JSON response and validate it, in a paced turn of the event loop (see `util/pace.ts`); rejects
- * with `PollError('invalid_response')` naming the first bad field.
+ * with `PollError('invalid_response')` naming the first bad field. A large array (IBM `/products` of a big
+ * cluster) is decoded element by element, yielding every few milliseconds, so it never stalls `/metrics`.
  */
-export function decodeJson<T> (res: HttpResponse, schema: z.ZodType<T>, what: string): Promise<T> {
+export async function decodeJson<T> (res: HttpResponse, schema: z.ZodType<T>, what: string): Promise<T> {
+  if (res.body.length > LARGE_BODY_BYTES && schema instanceof z.ZodArray) {
+    const result = await decodeArrayInSlices(res.body.toString('utf8'), schema.element as z.ZodType)
+    if (result?.ok === true) return result.value as T
+    if (result?.ok === false) {
+      const issue = result.error.issues[0]
+      const where = issue === undefined ? `[${result.error.index}]` : `${formatPath([result.error.index, ...issue.path])}: ${issue.message}`
+      throw new PollError('invalid_response', `${what}: unexpected shape at ${where}`, { status: res.status })
+    }
+    // Not a well-formed array: the plain path reports why.
+  }
   return paced(() => decodeJsonNow(res, schema, what))
 }
 
