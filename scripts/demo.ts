@@ -2,7 +2,7 @@
  * `npm run demo`: simulated vendor clusters plus the exporter polling them, on loopback.
  * Ports: DEMO_PORT (exporter, default 9847) and DEMO_SIM_PORT (simulator, default 9848).
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startExporter } from '../src/exporter.js'
@@ -38,7 +38,10 @@ let stopping = false
 const stop = (): void => {
   if (stopping) return
   stopping = true
-  void Promise.allSettled([exporter.close(), sim.close()]).then(() => process.exit(0))
+  void Promise.allSettled([exporter.close(), sim.close()]).then(() => {
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(0)
+  })
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

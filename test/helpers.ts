@@ -1,5 +1,5 @@
 /** Test helpers: a simulator plus an exporter on loopback, with the log output captured. */
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
@@ -34,9 +34,15 @@ export class LogCapture extends Writable {
   get text (): string { return this.lines.join('\n') }
 }
 
-/** A temporary directory. */
+const created = new Set<string>()
+// Tests remove what they create: every directory made here goes when the test process exits.
+process.once('exit', () => { for (const dir of created) rmSync(dir, { recursive: true, force: true }) })
+
+/** A temporary directory, removed when the test process exits (or earlier by the test). */
 export function tempDir (prefix = 'license-exporter-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  created.add(dir)
+  return dir
 }
 
 /** Wait until `check` returns a truthy value (polling every 20 ms), or fail after `timeoutMs`. */
