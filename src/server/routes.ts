@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { multiclusterCsv } from '../licensing/csv.js'
-import { parseWindow, type ReportWindow } from '../licensing/period.js'
+import { parseWindow, quarterToDate, type ReportWindow } from '../licensing/period.js'
 import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
@@ -104,7 +104,9 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
   })
 
   app.get('/', async (_req, reply) => {
-    const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list().map(clusterView) })
+    const nowMs = Date.now()
+    const report = await deps.report(quarterToDate(nowMs)).catch(() => undefined)
+    const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list(), nowMs, ...(report !== undefined ? { report } : {}) })
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html)
   })
 
