@@ -37,6 +37,8 @@ export interface PollerOptions {
   log: Logger
   /** Clock and timers, for tests. */
   clock?: Clock
+  /** Keep each cluster's connections open between polls (default false: only within a poll). */
+  keepAlive?: boolean
 }
 
 /** Schedules and runs polls; results go to the {@link Store}. */
@@ -44,6 +46,7 @@ export class Poller {
   readonly #store: Store
   readonly #log: Logger
   readonly #scheduler: Scheduler<PollState>
+  readonly #keepAlive: boolean
   #queue: Entry[] = []
   #inFlight = 0
   #concurrency = 1
@@ -56,6 +59,7 @@ export class Poller {
     this.#store = opts.store
     this.#log = opts.log
     this.#scheduler = new Scheduler(opts.clock)
+    this.#keepAlive = opts.keepAlive ?? false
   }
 
   /** Apply a (new) config: start new clusters, drop removed ones, keep unchanged ones as they are. */
@@ -182,6 +186,12 @@ export class Poller {
       const pe = classifyError(err, false)
       this.#store.recordFailure(cluster.name, pe, startMs, clock.now())
       this.#log.warn({ cluster: cluster.name, source: cluster.type, reason: pe.reason, err: pe.message, status: pe.status }, 'poll failed')
+    }
+    if (!this.#keepAlive) {
+      // Polls are minutes apart and vendors close idle connections long before: keep no socket between polls.
+      const target = e.state.target
+      e.state.target = undefined
+      await target?.pool.destroy().catch(() => undefined)
     }
   }
 }
