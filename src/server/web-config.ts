@@ -108,7 +108,8 @@ export class Authenticator {
       if (colon < 0) return false
       const user = decoded.slice(0, colon)
       const password = decoded.slice(colon + 1)
-      const known = this.#config.users[user]
+      // Own keys only: a user named `constructor` or `__proto__` must not reach bcrypt with an inherited value.
+      const known = Object.hasOwn(this.#config.users, user) ? this.#config.users[user] : undefined
       const hash = known ?? this.#dummy()
       const key = sha256(`${user}\0${password}\0${hash}`).toString('hex')
       if (this.#verified.has(key)) return true

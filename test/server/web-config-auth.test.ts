@@ -55,3 +55,10 @@ t.test('one comparison at a time; beyond the waiting bound attempts are refused 
   t.equal(calls, 8)
   t.equal(maxConcurrent, 1)
 })
+
+t.test('user names that are inherited object keys are unknown users, not a crash', async t => {
+  const { compare, calls } = recording()
+  const auth = new Authenticator({ tls: undefined, users: { prometheus: HASH }, bearerToken: undefined }, { compare })
+  for (const user of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) t.equal(await auth.check(basic(user, 'x')), false, user)
+  t.ok(calls.every(([, hash]) => typeof hash === 'string' && hash !== HASH), 'compared against the dummy hash only')
+})
