@@ -21,6 +21,16 @@ t.test('parse', async t => {
   t.equal(shardHash('foobar'), 0xbf9cf968)
   t.equal(shardHash('dt-prod-eu'), 0x12bb23d6)
   t.equal(shardHash('ocp-prod-1'), 0x15ae763b)
+  t.equal(shardHash('b'), 0xe70c2de5)
+  t.equal(shardHash('ocp-prod-2'), 0x16ae77ce)
+  t.equal(shardHash('Zürich'), 0xd7007f20, 'hashed over UTF-8 bytes, not UTF-16 code units')
+  t.equal(shardHash('日本'), 0x9f26ee51)
+})
+
+t.test('shard membership pinned: a cluster stays in its shard across versions', async t => {
+  // Hash mod TOTAL, from the literal hashes above (computed independently with a Python FNV-1a).
+  t.same(['cluster-0', 'cluster-1', 'Zürich', '日本'].map(n => [0, 1, 2].find(index => inShard(n, { index, total: 3 }))), [0, 2, 2, 0])
+  t.same(['a', 'b', 'foobar'].map(n => inShard(n, { index: 0, total: 2 })), [true, false, true])
 })
 
 t.test('two shards of one config poll disjoint sets whose union is the whole config', async t => {
