@@ -35,13 +35,32 @@ export class LogCapture extends Writable {
 }
 
 const created = new Set<string>()
-// Tests remove what they create: every directory made here goes when the test process exits.
-process.once('exit', () => { for (const dir of created) rmSync(dir, { recursive: true, force: true }) })
+/** Remove every directory {@link tempDir} made that is still there. */
+function removeCreated (): void {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true })
+  created.clear()
+}
+// Tests remove what they create: every directory made here goes when the test process exits, also when it
+// is ended by a signal (tap's timeout sends SIGTERM; Ctrl-C sends SIGINT), where 'exit' handlers do not run.
+process.once('exit', removeCreated)
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  const onSignal = (): void => {
+    removeCreated()
+    process.removeListener(signal, onSignal)
+    // Deliver the signal again without this handler: other handlers (tap's) or the default action end the process.
+    process.kill(process.pid, signal)
+  }
+  process.on(signal, onSignal)
+}
 
-/** A temporary directory, removed when the test process exits (or earlier by the test). */
-export function tempDir (prefix = 'license-exporter-test-'): string {
+/**
+ * A temporary directory, removed at the end of the test `t` when given, else when the test process exits
+ * or is ended by a signal (or earlier by the test).
+ */
+export function tempDir (prefix = 'license-exporter-test-', t?: Teardown): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   created.add(dir)
+  t?.teardown(() => { rmSync(dir, { recursive: true, force: true }); created.delete(dir) })
   return dir
 }
 
@@ -115,7 +134,7 @@ export async function startStack (t: Teardown, clusters: Record<string, StackClu
     configFile, host: '127.0.0.1', port: 0, enableLifecycle: true, staleCheckMs: 50,
     logger: createLogger(opts.level ?? 'debug', logs),
   })
-  t.teardown(async () => { await exporter.close(); await sim.close() })
+  t.teardown(async () => { await exporter.close(); await sim.close(); rmSync(dir, { recursive: true, force: true }) })
   return {
     sim, exporter, logs, configFile, dir,
     async get (path, headers = {}) {
