@@ -20,12 +20,12 @@ t.test('with a test given, the directory goes at its teardown', async t => {
 /** Run a child that makes a temp dir through the helpers and prints its path, then ends as `how` says. */
 async function child (how: 'exit' | 'SIGTERM' | 'SIGINT' | 'throw'): Promise<{ dir: string, code: number | null, signal: NodeJS.Signals | null }> {
   const script = [
-    `import { writeFileSync } from 'node:fs'`,
+    'import { writeFileSync } from \'node:fs\'',
     `import { tempDir } from ${JSON.stringify(HELPERS)}`,
-    `const dir = tempDir('license-exporter-helpers-')`,
-    `writeFileSync(dir + '/a.token', 'secret')`,
-    `console.log(dir)`,
-    how === 'exit' ? 'process.exit(3)' : how === 'throw' ? `setTimeout(() => { throw new Error('boom') }, 10)` : 'setInterval(() => {}, 1000)',
+    'const dir = tempDir(\'license-exporter-helpers-\')',
+    'writeFileSync(dir + \'/a.token\', \'secret\')',
+    'console.log(dir)',
+    how === 'exit' ? 'process.exit(3)' : how === 'throw' ? 'setTimeout(() => { throw new Error(\'boom\') }, 10)' : 'setInterval(() => {}, 1000)',
   ].join('\n')
   const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
