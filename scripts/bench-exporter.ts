@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 import { startExporter } from '../src/exporter.js'
 import { createLogger } from '../src/util/logger.js'
 
@@ -17,13 +18,20 @@ export type BenchRequest =
   | { cmd: 'memory' }
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop', file: string }
+  | { cmd: 'heap-snapshot', file: string }
   | { cmd: 'exit' }
 
-/** What a round reports. */
-export interface RoundReply { ms: number, up: number, loopP99Ms: number, loopMaxMs: number, cpuMs: number }
+/**
+ * What a round reports: wall time of the polls, CPU time (user + system) of the polls alone and with the render
+ * that follows, event-loop delay, RSS right after (no GC).
+ */
+export interface RoundReply { ms: number, up: number, loopP99Ms: number, loopMaxMs: number, cpuMs: number, cpuPollMs: number, rss: number }
 
-/** Memory after a full GC, in bytes. */
-export interface MemoryReply { rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number }
+/** Memory after a full GC, in bytes, with the V8 heap's spaces (committed size) by name. */
+export interface MemoryReply {
+  rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number
+  spaces: Record<string, number>
+}
 
 const [configFile, port] = process.argv.slice(2)
 if (configFile === undefined || port === undefined || process.send === undefined) {
@@ -44,13 +52,16 @@ process.on('message', (msg: BenchRequest) => {
         const t0 = performance.now()
         await exporter.poller.pollAllOnce()
         const ms = performance.now() - t0
-        const used = process.cpuUsage(cpu)
+        const usedPolls = process.cpuUsage(cpu)
         // The round's changes reach the exposition (a render, sliced) before the loop figures are taken.
         await exporter.clusterMetrics.refresh()
+        const used = process.cpuUsage(cpu)
         loop.disable()
         const reply: RoundReply = {
           ms, up: exporter.store.list().filter(c => c.up === true).length,
           loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, cpuMs: (used.user + used.system) / 1000,
+          cpuPollMs: (usedPolls.user + usedPolls.system) / 1000,
+          rss: process.memoryUsage.rss(),
         }
         send(reply)
         return
@@ -58,7 +69,8 @@ process.on('message', (msg: BenchRequest) => {
       case 'memory': {
         (globalThis as { gc?: () => void }).gc?.()
         const m = process.memoryUsage()
-        const reply: MemoryReply = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }
+        const spaces = Object.fromEntries(getHeapSpaceStatistics().map(sp => [sp.space_name, sp.space_size]))
+        const reply: MemoryReply = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces }
         send(reply)
         return
       }
@@ -75,6 +87,11 @@ process.on('message', (msg: BenchRequest) => {
         send({})
         return
       }
+      case 'heap-snapshot':
+        (globalThis as { gc?: () => void }).gc?.()
+        writeHeapSnapshot(msg.file)
+        send({})
+        return
       case 'exit':
         await exporter.close()
         send({})

@@ -11,7 +11,7 @@ import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
 import type { ProcessMetrics } from '../metrics/process.js'
-import { CONTENT_TYPES, joinRendered } from '../metrics/rendered.js'
+import { CONTENT_TYPES, bodyStream, joinRendered } from '../metrics/rendered.js'
 import type { Store } from '../polling/store.js'
 import { landingPage } from './page.js'
 import { clusterView } from './status.js'
@@ -66,7 +66,10 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
     reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store').header('vary', 'accept-encoding')
     if (gzip) reply.header('content-encoding', 'gzip')
-    return await joinRendered(clusters, processBody, gzip)
+    // The cached buffers as they are, one after another: no per-scrape copy of the (8 MB) body.
+    const body = await joinRendered(clusters, processBody, gzip)
+    reply.header('content-length', body.length)
+    return await reply.send(bodyStream(body))
   })
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))
