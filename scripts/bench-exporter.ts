@@ -5,7 +5,7 @@
  *
  * Usage (by the benchmark): node --expose-gc .bench/scripts/bench-exporter.js CONFIG PORT
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
@@ -31,6 +31,27 @@ export interface RoundReply { ms: number, up: number, loopP99Ms: number, loopMax
 export interface MemoryReply {
   rss: number, heapUsed: number, heapTotal: number, external: number, arrayBuffers: number
   spaces: Record<string, number>
+  /** RSS by kind of mapping (Linux only): malloc's main heap (`[heap]`), anonymous mappings, files (code). */
+  mappings: Record<'heap' | 'anon' | 'file', number>
+}
+
+/** RSS by kind of mapping, from /proc/self/smaps (zeros where there is none). */
+function rssByMapping (): MemoryReply['mappings'] {
+  const out = { heap: 0, anon: 0, file: 0 }
+  let kind: keyof typeof out = 'anon'
+  let text = ''
+  try { text = readFileSync('/proc/self/smaps', 'utf8') } catch { return out }
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head !== null) {
+      const name = head[1] ?? ''
+      kind = name === '[heap]' ? 'heap' : name === '' || name.startsWith('[') ? 'anon' : 'file'
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss !== null) out[kind] += Number(rss[1]) * 1024
+  }
+  return out
 }
 
 const [configFile, port] = process.argv.slice(2)
@@ -70,7 +91,7 @@ process.on('message', (msg: BenchRequest) => {
         (globalThis as { gc?: () => void }).gc?.()
         const m = process.memoryUsage()
         const spaces = Object.fromEntries(getHeapSpaceStatistics().map(sp => [sp.space_name, sp.space_size]))
-        const reply: MemoryReply = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces }
+        const reply: MemoryReply = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces, mappings: rssByMapping() }
         send(reply)
         return
       }

@@ -10,10 +10,14 @@
  *          --production (= --tls --cold: what a real poll costs)
  *          --profile=FILE (a CPU profile of the exporter during rounds 2 onwards, for Chrome DevTools)
  *          --heap-snapshots=DIR (heap snapshots of the exporter after round 10 and after the last round)
- *          --exporter-flags="..." (extra node flags for the exporter process, e.g. --max-semi-space-size=4)
+ *          --exporter-flags="..." (node flags for the exporter process instead of the image's, e.g. "" for none)
+ *          --exporter-env="K=V ..." (environment for the exporter instead of the image's ENV, e.g. "" for none)
+ *
+ * The exporter runs with the node flags and the environment of the image's runtime stage (read from the
+ * Dockerfile's ENTRYPOINT and ENV lines), so that its figures are those of the exporter as shipped.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -29,7 +33,7 @@ const { values } = parseArgs({ options: {
   clusters: { type: 'string' }, latency: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' },
   duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'string' },
   tls: { type: 'boolean' }, cold: { type: 'boolean' }, production: { type: 'boolean', default: false },
-  'heap-snapshots': { type: 'string' }, 'exporter-flags': { type: 'string', default: '' },
+  'heap-snapshots': { type: 'string' }, 'exporter-flags': { type: 'string' }, 'exporter-env': { type: 'string' },
 } })
 const quick = values.quick
 const TLS = values.tls ?? values.production
@@ -54,6 +58,23 @@ function child (args: string[]): { proc: ChildProcess, out: Promise<string> } {
   return { proc, out: new Promise(resolve => proc.on('close', () => resolve(text))) }
 }
 
+/** The node flags (between `node` and the script in ENTRYPOINT) and the ENV of the Dockerfile's runtime stage. */
+function imageRuntime (): { flags: string[], env: Record<string, string> } {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+  const runtime = text.slice(text.lastIndexOf('\nFROM '))
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime)?.[1]
+  const argv = entry === undefined ? [] : JSON.parse(entry) as string[]
+  const script = argv.findIndex(a => a.endsWith('.js'))
+  const env: Record<string, string> = {}
+  for (const m of runtime.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)) env[m[1] as string] = m[2] as string
+  return { flags: script > 0 ? argv.slice(1, script) : [], env }
+}
+const image = imageRuntime()
+const exporterFlags = values['exporter-flags'] === undefined ? image.flags : values['exporter-flags'].split(' ').filter(f => f !== '')
+const exporterEnv = values['exporter-env'] === undefined
+  ? image.env
+  : Object.fromEntries(values['exporter-env'].split(' ').filter(kv => kv.includes('=')).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+
 // 1. The simulated vendors (HTTPS with a CA of their own under --tls), in a process of their own.
 const dir = tempDir('license-exporter-bench-')
 const pki = TLS ? certs() : undefined
@@ -73,7 +94,7 @@ writeFileSync(join(dir, 'config.yaml'), ['global:', '  interval: 24h', '  timeou
 
 // 2. The exporter (compiled by `npm run bench` into .bench/). Rounds are driven by hand (interval 24h).
 const exporterProc = fork(join(ROOT, '.bench', 'scripts', 'bench-exporter.js'), [join(dir, 'config.yaml'), String(await freePort())], {
-  execArgv: ['--expose-gc', ...values['exporter-flags'].split(' ').filter(f => f !== '')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  execArgv: ['--expose-gc', ...exporterFlags], env: { ...process.env, ...exporterEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 })
 exporterProc.on('exit', code => {
   note(`the exporter process exited (code ${code})`)
@@ -100,7 +121,9 @@ async function scrape (gzip: boolean): Promise<{ body: Buffer, ms: number }> {
 const ideal = Math.ceil(N / CONC) * LATENCY
 const load = (): string => loadavg().map(l => l.toFixed(2)).join(' ')
 const loadAtStart = load()
+const runtimeText = `exporter flags: ${exporterFlags.join(' ') || 'none'}; env: ${Object.entries(exporterEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`
 note(`${availableParallelism()} cores, node ${process.version}, load average ${loadAtStart}; ${N} clusters, ${TLS ? 'HTTPS' : 'HTTP'}${COLD ? ', connections closed between rounds, floor beside' : ''}`)
+note(runtimeText)
 const memStart = await ask<MemoryReply>({ cmd: 'memory' })
 
 // The floor (under --cold): a bare undici client in its own process, the same requests on new connections.
@@ -200,7 +223,7 @@ note(`/metrics gzip: ${Math.round(loads.oursGz.rps)} req/s, p99 ${loads.oursGz.p
 note(`/metrics plain: ${Math.round(loads.ours.rps)} req/s, p99 ${loads.ours.p99} ms (ceiling ${Math.round(loads.ceil.rps)} req/s, p99 ${loads.ceil.p99} ms)`)
 
 const memLoad = await ask<MemoryReply>({ cmd: 'memory' })
-const memText = (m: MemoryReply): string => `RSS ${mb(m.rss)}, heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)} (${Object.entries(m.spaces).filter(([, v]) => v >= 1024 * 1024).map(([k, v]) => `${k.replace(/_space$/, '')} ${mb(v)}`).join(', ')}), external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`
+const memText = (m: MemoryReply): string => `RSS ${mb(m.rss)}, heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)} (${Object.entries(m.spaces).filter(([, v]) => v >= 1024 * 1024).map(([k, v]) => `${k.replace(/_space$/, '')} ${mb(v)}`).join(', ')}), external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}); RSS by mapping: malloc heap ${mb(m.mappings.heap)}, anonymous ${mb(m.mappings.anon)}, files ${mb(m.mappings.file)}`
 note(`memory after round 1: ${memText(mem1)}`)
 note(`memory after round ${ROUNDS}: ${memText(memN)}`)
 note(`memory after the /metrics load: ${memText(memLoad)}`)
@@ -257,5 +280,6 @@ rows.push(
 const w0 = Math.max(...rows.map(r => r[0].length))
 const w1 = Math.max(...rows.map(r => r[1].length))
 process.stdout.write(`\nlicense-exporter benchmark${quick ? ' (quick)' : ''}${values.production ? ' (production-like)' : ''}: ${availableParallelism()} cores, node ${process.version}, load average at start ${loadAtStart}, at end ${load()}\n`)
+process.stdout.write(`  ${runtimeText}\n`)
 for (const [k, v, target] of rows) process.stdout.write(`  ${k.padEnd(w0)}  ${v.padEnd(w1)}  ${target}\n`)
 process.exit(0)
