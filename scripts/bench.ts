@@ -110,6 +110,24 @@ const ask = async <T>(msg: BenchRequest): Promise<T> => {
 const { url } = await nextMessage<{ url: string }>()
 const metricsUrl = `${url}/metrics`
 
+/** The functions with the most self time in a CPU profile (`.cpuprofile`), as printable lines. */
+function topSelfTime (file: string, n: number): string[] {
+  interface Node { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[], samples: number[], timeDeltas: number[] }
+  const byId = new Map(p.nodes.map(node => [node.id, node]))
+  const self = new Map<string, number>()
+  let total = 0
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)?.callFrame
+    const dt = p.timeDeltas[i] ?? 0
+    total += dt
+    const where = f === undefined ? '?' : `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/')}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
+    self.set(where, (self.get(where) ?? 0) + dt)
+  })
+  return [`top self time of ${(total / 1e6).toFixed(1)} s sampled:`,
+    ...[...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)]
+}
+
 /** A `/metrics` body as served: `gzip` gives the compressed bytes, as Prometheus receives them. */
 async function scrape (gzip: boolean): Promise<{ body: Buffer, ms: number }> {
   const t = performance.now()
@@ -191,6 +209,7 @@ for (let r = 2; r <= ROUNDS; r++) {
 if (values.profile !== undefined) {
   await ask({ cmd: 'profile-stop', file: values.profile })
   note(`CPU profile of rounds 2-${ROUNDS} written to ${values.profile}`)
+  for (const line of topSelfTime(values.profile, 15)) note(`  ${line}`)
 }
 const memN = await ask<MemoryReply>({ cmd: 'memory' })
 rssAt.push([ROUNDS, memN.rss])
