@@ -19,6 +19,8 @@ export type BenchRequest =
   | { cmd: 'profile-start' }
   | { cmd: 'profile-stop', file: string }
   | { cmd: 'heap-snapshot', file: string }
+  | { cmd: 'alloc-start' }
+  | { cmd: 'alloc-stop', file: string }
   | { cmd: 'exit' }
 
 /**
@@ -62,6 +64,7 @@ if (configFile === undefined || port === undefined || process.send === undefined
 const send = (msg: unknown): void => { process.send?.(msg) }
 const exporter = await startExporter({ configFile, host: '127.0.0.1', port: Number(port), logger: createLogger('error'), autoStart: false })
 let profiler: Session | undefined
+let allocator: Session | undefined
 
 process.on('message', (msg: BenchRequest) => {
   void (async () => {
@@ -104,6 +107,20 @@ process.on('message', (msg: BenchRequest) => {
         return
       case 'profile-stop': {
         const result = await profiler?.post('Profiler.stop')
+        if (result !== undefined) writeFileSync(msg.file, JSON.stringify(result.profile))
+        send({})
+        return
+      }
+      case 'alloc-start':
+        // Sampling of every allocation, also of objects that die young: where the bytes of a round come from.
+        allocator = new Session()
+        allocator.connect()
+        await allocator.post('HeapProfiler.enable')
+        await allocator.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+        send({})
+        return
+      case 'alloc-stop': {
+        const result = await allocator?.post('HeapProfiler.stopSampling')
         if (result !== undefined) writeFileSync(msg.file, JSON.stringify(result.profile))
         send({})
         return

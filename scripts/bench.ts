@@ -1,14 +1,17 @@
 /**
- * `npm run bench`: performance figures, printed (not asserted). Three processes besides this one: the
- * simulated vendors (`sim-fleet.ts`), the exporter compiled like production (`bench-exporter.ts`, driven over
- * IPC, so round time, event-loop delay and memory are its own), and autocannon for the `/metrics` load.
+ * `npm run bench`: performance figures, printed (not asserted). Processes besides this one: the simulated
+ * vendors (`bench-sim.ts`), the exporter compiled like production (`bench-exporter.ts`, driven over IPC, so
+ * round time, CPU, event-loop delay and memory are its own), with `--cold` the bare-undici floor
+ * (`bench-floor.ts`), and autocannon for the `/metrics` load.
  *
- * Options: --clusters=1000 --latency=50 --concurrency=64 --duration=10 --rounds=50 --quick
+ * Options: --clusters=1000 --latency=50 --concurrency=64 --duration=10 --rounds=50 --quick --help
  *          --tls (the simulator serves HTTPS with its own CA; the exporter's clusters get `tls.ca_file`)
  *          --cold (the simulator closes every connection between rounds; a bare-undici floor runs beside,
  *                  in its own process, on new connections, and the table gives exporter / floor ratios)
  *          --production (= --tls --cold: what a real poll costs)
  *          --profile=FILE (a CPU profile of the exporter during rounds 2 onwards, for Chrome DevTools)
+ *          --alloc-profile=FILE (a sampling heap profile of every allocation during rounds 2 onwards, with the
+ *                  top allocating functions printed: where a round's garbage comes from)
  *          --heap-snapshots=DIR (heap snapshots of the exporter after round 10 and after the last round)
  *          --exporter-flags="..." (node flags for the exporter process instead of the image's, e.g. "" for none)
  *          --exporter-env="K=V ..." (environment for the exporter instead of the image's ENV, e.g. "" for none)
@@ -31,10 +34,17 @@ import { freePort, tempDir } from '../test/helpers.js'
 
 const { values } = parseArgs({ options: {
   clusters: { type: 'string' }, latency: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' },
-  duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'string' },
+  duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'string' }, 'alloc-profile': { type: 'string' },
   tls: { type: 'boolean' }, cold: { type: 'boolean' }, production: { type: 'boolean', default: false },
   'heap-snapshots': { type: 'string' }, 'exporter-flags': { type: 'string' }, 'exporter-env': { type: 'string' },
+  help: { type: 'boolean', default: false },
 } })
+if (values.help) {
+  // The options, as this file's header comment documents them.
+  const header = readFileSync(import.meta.filename, 'utf8').split('*/')[0] ?? ''
+  process.stdout.write(`${header.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '')}\n`)
+  process.exit(0)
+}
 const quick = values.quick
 const TLS = values.tls ?? values.production
 const COLD = values.cold ?? values.production
@@ -128,6 +138,24 @@ function topSelfTime (file: string, n: number): string[] {
     ...[...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)]
 }
 
+/** The functions that allocate the most bytes in a sampling heap profile (`.heapprofile`), per round, as printable lines. */
+function topAllocations (file: string, rounds: number, n: number): string[] {
+  interface Node { callFrame: { functionName: string, url: string, lineNumber: number }, selfSize: number, children: Node[] }
+  const root = (JSON.parse(readFileSync(file, 'utf8')) as { head: Node }).head
+  const self = new Map<string, number>()
+  let total = 0
+  const walk = (node: Node): void => {
+    const f = node.callFrame
+    const where = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/')}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
+    self.set(where, (self.get(where) ?? 0) + node.selfSize)
+    total += node.selfSize
+    for (const c of node.children) walk(c)
+  }
+  walk(root)
+  return [`${mb(total / rounds)} allocated per round (sampled), by function:`,
+    ...[...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(100 * v / total).toFixed(1).padStart(5)} %  ${mb(v / rounds).padStart(8)}  ${k}`)]
+}
+
 /** A `/metrics` body as served: `gzip` gives the compressed bytes, as Prometheus receives them. */
 async function scrape (gzip: boolean): Promise<{ body: Buffer, ms: number }> {
   const t = performance.now()
@@ -180,6 +208,7 @@ note(`series ${series}, ${mb(plain.length)} (${mb(gz.length)} gzip); RSS ${mb(me
 //    under --cold the simulator also drops every connection between rounds), with one Prometheus-like client
 //    scraping every 50 ms meanwhile.
 if (values.profile !== undefined) await ask({ cmd: 'profile-start' })
+if (values['alloc-profile'] !== undefined) await ask({ cmd: 'alloc-start' })
 const warm: RoundReply[] = []
 const duringRounds: number[] = []
 const rssAt: Array<[number, number]> = [[1, mem1.rss]]
@@ -205,6 +234,11 @@ for (let r = 2; r <= ROUNDS; r++) {
     if (r === 10 && values['heap-snapshots'] !== undefined) await ask({ cmd: 'heap-snapshot', file: join(values['heap-snapshots'], 'round-10.heapsnapshot') })
   }
   await floorRound()
+}
+if (values['alloc-profile'] !== undefined) {
+  await ask({ cmd: 'alloc-stop', file: values['alloc-profile'] })
+  note(`allocation profile of rounds 2-${ROUNDS} written to ${values['alloc-profile']}`)
+  for (const line of topAllocations(values['alloc-profile'], ROUNDS - 1, 20)) note(`  ${line}`)
 }
 if (values.profile !== undefined) {
   await ask({ cmd: 'profile-stop', file: values.profile })

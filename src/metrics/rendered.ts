@@ -3,7 +3,6 @@
  * for it. A scrape is served the per-cluster part's buffers followed by the process part's, as they are.
  */
 import { once } from 'node:events'
-import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { Registry } from 'prom-client'
 import type { Format } from './format.js'
@@ -65,9 +64,4 @@ export async function joinRendered (head: Rendered, tail: Rendered, gzip: boolea
   let length = 0
   for (const p of parts) length += p.length
   return { parts, length }
-}
-
-/** A body as a stream of its buffers, for the server to write one after another (nothing is copied). */
-export function bodyStream (body: Body): Readable {
-  return Readable.from(body.parts, { objectMode: false })
 }

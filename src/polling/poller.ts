@@ -100,7 +100,7 @@ export class Poller {
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, entries.length) }, worker))
   }
 
-  /** Stop scheduling, abort polls in flight, close connection pools. */
+  /** Stop scheduling, abort polls in flight, close their connections. */
   async stop (): Promise<void> {
     this.#started = false
     this.#stopping.abort()
@@ -110,8 +110,8 @@ export class Poller {
     await Promise.allSettled(entries.map(e => e.state.running))
     await Promise.allSettled(entries.map(async e => {
       const target = e.state.target
-      e.state.target = undefined // a later poll (e.g. pollAllOnce after stop) opens a fresh pool
-      await target?.pool.destroy()
+      e.state.target = undefined // a later poll (e.g. pollAllOnce after stop) opens new connections
+      await target?.connections.destroy()
     }))
     this.#stopping = stopController()
   }
@@ -122,8 +122,8 @@ export class Poller {
   #retire (e: Entry): void {
     const target = e.state.target
     e.state.target = undefined
-    // Let an in-flight poll finish (its result is ignored), then close the pool.
-    void (e.state.running ?? Promise.resolve()).then(() => target?.pool.destroy()).catch(() => undefined)
+    // Let an in-flight poll finish (its result is ignored), then close its connections.
+    void (e.state.running ?? Promise.resolve()).then(() => target?.connections.destroy()).catch(() => undefined)
   }
 
   #enqueue (e: Entry): void {
@@ -191,7 +191,7 @@ export class Poller {
       // Polls are minutes apart and vendors close idle connections long before: keep no socket between polls.
       const target = e.state.target
       e.state.target = undefined
-      await target?.pool.destroy().catch(() => undefined)
+      await target?.connections.destroy().catch(() => undefined)
     }
   }
 }

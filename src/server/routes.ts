@@ -3,6 +3,7 @@
  * `/api/v1/report` and `POST /-/reload`. It needs only its dependencies, so tests register it on a store
  * filled by hand and use `inject`.
  */
+import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { multiclusterCsv } from '../licensing/csv.js'
@@ -11,9 +12,10 @@ import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
 import type { ProcessMetrics } from '../metrics/process.js'
-import { CONTENT_TYPES, bodyStream, joinRendered } from '../metrics/rendered.js'
+import { CONTENT_TYPES, joinRendered } from '../metrics/rendered.js'
 import type { Store } from '../polling/store.js'
 import { landingPage } from './page.js'
+import { writeParts } from './send.js'
 import { clusterView } from './status.js'
 
 /** What the routes need. */
@@ -64,12 +66,15 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     const format = negotiateFormat(req.headers.accept)
     const gzip = acceptsGzip(req.headers['accept-encoding'])
     const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
-    reply.header('content-type', CONTENT_TYPES[format]).header('cache-control', 'no-store').header('vary', 'accept-encoding')
-    if (gzip) reply.header('content-encoding', 'gzip')
-    // The cached buffers as they are, one after another: no per-scrape copy of the (8 MB) body.
     const body = await joinRendered(clusters, processBody, gzip)
-    reply.header('content-length', body.length)
-    return await reply.send(bodyStream(body))
+    const headers: OutgoingHttpHeaders = {
+      'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store', vary: 'accept-encoding', 'content-length': body.length,
+    }
+    if (gzip) headers['content-encoding'] = 'gzip'
+    // The cached buffers as they are, handed to the socket in one writev (as one `end(buffer)` would be): no
+    // per-scrape copy of the 8 MB body, and no wait for a drain between parts.
+    reply.hijack()
+    writeParts(reply.raw, 200, headers, body.parts)
   })
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('OK\n'))

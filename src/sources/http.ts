@@ -1,19 +1,19 @@
 /**
- * HTTP for sources: one undici Pool per cluster, explicit timeouts, no redirects, a response-size cap and
+ * HTTP for sources: the connections of a poll to its cluster, explicit timeouts, no redirects, a response-size cap and
  * error statuses turned into {@link PollError}s. Messages carry paths with tokens redacted.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createSecureContext, type SecureContext } from 'node:tls'
-import { Pool } from 'undici'
+import { Connections } from './connections.js'
 import { PollError, classifyError, reasonForStatus } from './errors.js'
 import type { TlsConfig } from './cluster.js'
 import { redactUrl } from '../util/redact.js'
 
-/** A cluster's base URL, connection pool and limits. */
+/** A cluster's base URL, connections and limits. */
 export interface HttpTarget {
   readonly baseUrl: URL
-  readonly pool: Pool
+  readonly connections: Connections
   readonly maxResponseBytes: number
 }
 
@@ -53,7 +53,7 @@ export function secureContextFor (files: { ca?: Buffer, cert?: Buffer, key?: Buf
   return ctx
 }
 
-/** Create a pool for one cluster. Reads the TLS files now (so a reload, or the next poll, picks up rotated files). */
+/** Create the connections for one cluster (for one poll). Reads the TLS files now (so a reload, or the next poll, picks up rotated files). */
 export function createHttpTarget (opts: HttpTargetOptions): HttpTarget {
   const baseUrl = new URL(opts.url)
   const tls = opts.tls
@@ -66,8 +66,8 @@ export function createHttpTarget (opts: HttpTargetOptions): HttpTarget {
         }),
       }
     : {}
-  const pool = new Pool(baseUrl.origin, {
-    connections: opts.connections ?? 4,
+  const connections = new Connections(baseUrl.origin, {
+    max: opts.connections ?? 4,
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 30_000,
@@ -78,7 +78,7 @@ export function createHttpTarget (opts: HttpTargetOptions): HttpTarget {
       ...(tls.server_name !== undefined ? { servername: tls.server_name } : {}),
     },
   })
-  return { baseUrl, pool, maxResponseBytes: opts.maxResponseBytes }
+  return { baseUrl, connections, maxResponseBytes: opts.maxResponseBytes }
 }
 
 /** A request relative to the cluster's base URL (its path prefix is kept). */
@@ -138,7 +138,7 @@ export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<Ht
   const shown = (): string => redactUrl(opts.path)
   let res
   try {
-    res = await target.pool.request({ method: 'GET', path, headers: opts.headers ?? {}, signal: opts.signal })
+    res = await target.connections.request({ method: 'GET', path, headers: opts.headers ?? {}, signal: opts.signal })
   } catch (err) {
     throw classifyError(err, opts.signal.aborted)
   }

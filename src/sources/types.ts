@@ -39,7 +39,7 @@ export interface PollOutcome {
 export interface PollContext {
   /** Aborted at the poll's deadline or at shutdown. */
   signal: AbortSignal
-  /** The cluster's connection pool, base URL and limits. */
+  /** The cluster's connections, base URL and limits. */
   http: HttpTarget
   /** The cluster's token, if any. Never log it. */
   token: string | undefined

@@ -31,7 +31,7 @@ t.test('one TLS context per file contents: shared by polls, new when a file is r
     } catch (err) {
       return (err as { reason?: string }).reason ?? 'error'
     } finally {
-      await http.pool.destroy()
+      await http.connections.destroy()
     }
   }
   writeFileSync(caFile, ca)

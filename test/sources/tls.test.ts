@@ -24,7 +24,7 @@ async function pollTls (t: { teardown (fn: () => unknown): void }, tls: Record<s
   const url = sim.baseUrl('ocp').replace('127.0.0.1', host)
   const cluster = ibmSource.schema.parse({ name: 'ocp', type: 'ibm_license_service', url, tls })
   const http = createHttpTarget({ url, tls: cluster.tls, maxResponseBytes: 1024 * 1024, timeoutMs: 3000 })
-  t.teardown(async () => { await http.pool.destroy(); await sim.close() })
+  t.teardown(async () => { await http.connections.destroy(); await sim.close() })
   return ibmSource.poll(cluster, { signal: AbortSignal.timeout(3000), http, token: 'tls-token-0001', log: createLogger('silent') })
     .then(outcome => ({ outcome, error: undefined }), (error: unknown) => ({ outcome: undefined, error: error as PollError }))
 }

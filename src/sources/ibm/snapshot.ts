@@ -30,7 +30,7 @@ export async function fetchSnapshot (cluster: IbmCluster, cfg: SnapshotConfig, s
     throw new PollError(pe.reason, scrub(pe.message, secrets), pe.status !== undefined ? { status: pe.status } : {})
   } finally {
     deadline.dispose()
-    await target.pool.destroy().catch(() => undefined)
+    await target.connections.destroy().catch(() => undefined)
   }
   const check = checkZip(body)
   if (!check.ok) throw new PollError('invalid_response', `snapshot is not a valid zip: ${check.reason}`)

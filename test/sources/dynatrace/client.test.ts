@@ -118,7 +118,7 @@ t.test('environment totals and health', async t => {
 async function pollAgainst (t: { teardown (fn: () => unknown): void }, scenario: DynatraceScenario, token: string | undefined = scenario.token, timeoutMs = 2000) {
   const sim = await startSimulator({ c1: scenario })
   const http = createHttpTarget({ url: sim.baseUrl('c1'), tls: { insecure_skip_verify: false }, maxResponseBytes: 256 * 1024, timeoutMs })
-  t.teardown(async () => { await http.pool.destroy(); await sim.close() })
+  t.teardown(async () => { await http.connections.destroy(); await sim.close() })
   const cluster = dynatraceSource.schema.parse({ name: 'c1', type: 'dynatrace_managed', url: sim.baseUrl('c1') })
   const result = await dynatraceSource.poll(cluster, { signal: AbortSignal.timeout(timeoutMs), http, token, log: createLogger('silent', new LogCapture()) })
     .then(outcome => ({ outcome, error: undefined }), (error: unknown) => ({ outcome: undefined, error: error as PollError }))
@@ -190,7 +190,7 @@ t.test('connection refused -> connect', async t => {
   const url = sim.baseUrl('gone')
   await sim.close()
   const http = createHttpTarget({ url, tls: { insecure_skip_verify: false }, maxResponseBytes: 1024, timeoutMs: 1000 })
-  t.teardown(() => http.pool.destroy())
+  t.teardown(() => http.connections.destroy())
   const cluster = dynatraceSource.schema.parse({ name: 'gone', type: 'dynatrace_managed', url })
   const err = await dynatraceSource.poll(cluster, { signal: AbortSignal.timeout(1000), http, token: 'x', log: createLogger('silent') })
     .then(() => undefined, (e: unknown) => e as PollError)

@@ -69,7 +69,7 @@ async function pollIbm (t: { teardown (fn: () => unknown): void }, scenario: Ibm
   const sim = await startSimulator({ ocp: scenario })
   const url = sim.baseUrl('ocp') + (opts.prefix ?? '')
   const http = createHttpTarget({ url, tls: { insecure_skip_verify: false }, maxResponseBytes: 1024 * 1024, timeoutMs: 2000 })
-  t.teardown(async () => { await http.pool.destroy(); await sim.close() })
+  t.teardown(async () => { await http.connections.destroy(); await sim.close() })
   const cluster = ibmSource.schema.parse({ name: 'ocp', type: 'ibm_license_service', url, auth: opts.auth ?? scenario.auth ?? 'url_token' })
   const token = 'token' in opts ? opts.token : scenario.token
   const result = await ibmSource.poll(cluster, { signal: AbortSignal.timeout(2000), http, token, log: createLogger('silent') })
@@ -101,7 +101,7 @@ t.test('a path prefix in the base URL is kept (Gateway/Ingress publishing)', asy
   const sim = await startSimulator({ 'ibm-licensing-service-instance': { kind: 'ibm', token: 'ibm-prefix-token' } })
   const url = sim.baseUrl('ibm-licensing-service-instance')
   const http = createHttpTarget({ url, tls: { insecure_skip_verify: false }, maxResponseBytes: 1024 * 1024, timeoutMs: 2000 })
-  t.teardown(async () => { await http.pool.destroy(); await sim.close() })
+  t.teardown(async () => { await http.connections.destroy(); await sim.close() })
   const cluster = ibmSource.schema.parse({ name: 'p', type: 'ibm_license_service', url })
   const outcome = await ibmSource.poll(cluster, { signal: AbortSignal.timeout(2000), http, token: 'ibm-prefix-token', log: createLogger('silent') })
   t.ok(find(outcome.samples, 'license_usage') !== undefined)
