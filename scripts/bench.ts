@@ -120,9 +120,16 @@ const ask = async <T>(msg: BenchRequest): Promise<T> => {
 const { url } = await nextMessage<{ url: string }>()
 const metricsUrl = `${url}/metrics`
 
+/** A profile's call frame as `name file:line`, with paths shortened to the package or `src/`/`scripts/`. */
+interface CallFrame { functionName: string, url: string, lineNumber: number }
+function frameLabel (f: CallFrame): string {
+  const file = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/')
+  return `${f.functionName || '(anonymous)'} ${file}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
+}
+
 /** The functions with the most self time in a CPU profile (`.cpuprofile`), as printable lines. */
 function topSelfTime (file: string, n: number): string[] {
-  interface Node { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
+  interface Node { id: number, callFrame: CallFrame }
   const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[], samples: number[], timeDeltas: number[] }
   const byId = new Map(p.nodes.map(node => [node.id, node]))
   const self = new Map<string, number>()
@@ -131,7 +138,7 @@ function topSelfTime (file: string, n: number): string[] {
     const f = byId.get(id)?.callFrame
     const dt = p.timeDeltas[i] ?? 0
     total += dt
-    const where = f === undefined ? '?' : `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/')}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
+    const where = f === undefined ? '?' : frameLabel(f)
     self.set(where, (self.get(where) ?? 0) + dt)
   })
   return [`top self time of ${(total / 1e6).toFixed(1)} s sampled:`,
@@ -140,13 +147,12 @@ function topSelfTime (file: string, n: number): string[] {
 
 /** The functions that allocate the most bytes in a sampling heap profile (`.heapprofile`), per round, as printable lines. */
 function topAllocations (file: string, rounds: number, n: number): string[] {
-  interface Node { callFrame: { functionName: string, url: string, lineNumber: number }, selfSize: number, children: Node[] }
+  interface Node { callFrame: CallFrame, selfSize: number, children: Node[] }
   const root = (JSON.parse(readFileSync(file, 'utf8')) as { head: Node }).head
   const self = new Map<string, number>()
   let total = 0
   const walk = (node: Node): void => {
-    const f = node.callFrame
-    const where = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/')}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
+    const where = frameLabel(node.callFrame)
     self.set(where, (self.get(where) ?? 0) + node.selfSize)
     total += node.selfSize
     for (const c of node.children) walk(c)

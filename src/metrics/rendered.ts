@@ -28,7 +28,7 @@ async function gzipParts (parts: readonly Buffer[]): Promise<Buffer> {
   return Buffer.concat(out)
 }
 
-/** A rendered body as a list of buffers (joined only when served), and its gzip (made once, when first asked). */
+/** A rendered body as a list of buffers (never joined), and its gzip (made once, when first asked). */
 export class Rendered {
   readonly parts: readonly Buffer[]
   #gzip: Promise<Buffer> | undefined
@@ -59,7 +59,7 @@ export interface Body {
  * copy is made per scrape or per render (the plain per-cluster part is 8 MB at 1,000 clusters). Two gzip
  * members back to back form one valid gzip stream (RFC 1952), so each part keeps its own gzip.
  */
-export async function joinRendered (head: Rendered, tail: Rendered, gzip: boolean): Promise<Body> {
+export async function scrapeBody (head: Rendered, tail: Rendered, gzip: boolean): Promise<Body> {
   const parts = gzip ? await Promise.all([head.gzip(), tail.gzip()]) : [...head.parts, ...tail.parts]
   let length = 0
   for (const p of parts) length += p.length

@@ -12,7 +12,7 @@ import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
 import type { ProcessMetrics } from '../metrics/process.js'
-import { CONTENT_TYPES, joinRendered } from '../metrics/rendered.js'
+import { CONTENT_TYPES, scrapeBody } from '../metrics/rendered.js'
 import type { Store } from '../polling/store.js'
 import { landingPage } from './page.js'
 import { writeParts } from './send.js'
@@ -66,7 +66,7 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     const format = negotiateFormat(req.headers.accept)
     const gzip = acceptsGzip(req.headers['accept-encoding'])
     const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
-    const body = await joinRendered(clusters, processBody, gzip)
+    const body = await scrapeBody(clusters, processBody, gzip)
     const headers: OutgoingHttpHeaders = {
       'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store', vary: 'accept-encoding', 'content-length': body.length,
     }

@@ -10,7 +10,5 @@ export function writeParts (res: ServerResponse, status: number, headers: Outgoi
   res.writeHead(status, headers)
   res.cork()
   for (const part of parts) res.write(part)
-  res.end()
-  // end() flushes a corked response; uncork only if a Node version left it corked.
-  if (res.writableCorked > 0) res.uncork()
+  res.end() // uncorks: the parts leave together
 }

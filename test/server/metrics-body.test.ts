@@ -4,18 +4,18 @@ import t from 'tap'
 import { request } from 'undici'
 import { ClusterMetrics } from '../../src/metrics/cluster.js'
 import { ProcessMetrics } from '../../src/metrics/process.js'
-import { Rendered, joinRendered } from '../../src/metrics/rendered.js'
+import { Rendered, scrapeBody } from '../../src/metrics/rendered.js'
 import { filledStore, testApp } from '../fixtures/app.js'
 
-t.test('joinRendered serves the cached buffers themselves, in order, plain and gzip', async t => {
+t.test('scrapeBody serves the cached buffers themselves, in order, plain and gzip', async t => {
   const head = new Rendered([Buffer.from('# HELP a x\n'), Buffer.from('a 1\n')])
   const tail = new Rendered([Buffer.from('p 2\n')])
-  const plain = await joinRendered(head, tail, false)
+  const plain = await scrapeBody(head, tail, false)
   t.equal(plain.parts.length, 3)
   t.equal(plain.parts[0], head.parts[0], 'the same buffer object: not a copy')
   t.equal(plain.parts[2], tail.parts[0])
   t.equal(plain.length, '# HELP a x\na 1\np 2\n'.length)
-  const gz = await joinRendered(head, tail, true)
+  const gz = await scrapeBody(head, tail, true)
   t.same(gz.parts, [await head.gzip(), await tail.gzip()], 'each part keeps its own gzip member')
   t.equal(gunzipSync(Buffer.concat(gz.parts)).toString(), '# HELP a x\na 1\np 2\n', 'two members form one gzip stream')
 })
