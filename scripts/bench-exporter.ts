@@ -3,7 +3,7 @@
  * benchmark's figures for rounds, event-loop delay and memory are this process's alone. Driven by
  * `scripts/bench.ts` over the IPC channel: each request message gets one reply.
  *
- * Usage (by the benchmark): node --expose-gc .bench/scripts/bench-exporter.js CONFIG PORT
+ * Usage (by the benchmark): node --expose-gc .bench/scripts/bench-exporter.js CONFIG PORT [HEAP_TRIM=on|off]
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -27,7 +27,24 @@ export type BenchRequest =
  * What a round reports: wall time of the polls, CPU time (user + system) of the polls alone and with the render
  * that follows, event-loop delay, RSS right after (no GC).
  */
-export interface RoundReply { ms: number, up: number, loopP99Ms: number, loopMaxMs: number, cpuMs: number, cpuPollMs: number, rss: number }
+export interface RoundReply {
+  ms: number, up: number, loopP99Ms: number, loopMaxMs: number, cpuMs: number, cpuPollMs: number, rss: number, trims: number, trimMs: number
+  /** Highest RSS during the round (Linux: VmHWM, reset at the round's start), or NaN where unknown. */
+  peakRss: number
+}
+
+/** Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM); false where that is unavailable. */
+function resetPeakRss (): boolean {
+  try { writeFileSync('/proc/self/clear_refs', '5'); return true } catch { return false }
+}
+
+/** Highest RSS since the last reset, in bytes (VmHWM), or NaN. */
+function peakRss (): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) * 1024
+  } catch { return Number.NaN }
+}
 
 /** Memory after a full GC, in bytes, with the V8 heap's spaces (committed size) by name. */
 export interface MemoryReply {
@@ -56,13 +73,13 @@ function rssByMapping (): MemoryReply['mappings'] {
   return out
 }
 
-const [configFile, port] = process.argv.slice(2)
+const [configFile, port, heapTrim] = process.argv.slice(2)
 if (configFile === undefined || port === undefined || process.send === undefined) {
   process.stderr.write('usage: node --expose-gc bench-exporter.js CONFIG PORT (with an IPC channel)\n')
   process.exit(2)
 }
 const send = (msg: unknown): void => { process.send?.(msg) }
-const exporter = await startExporter({ configFile, host: '127.0.0.1', port: Number(port), logger: createLogger('error'), autoStart: false })
+const exporter = await startExporter({ configFile, host: '127.0.0.1', port: Number(port), logger: createLogger('error'), autoStart: false, heapTrim: heapTrim !== 'off' })
 let profiler: Session | undefined
 let allocator: Session | undefined
 
@@ -70,6 +87,8 @@ process.on('message', (msg: BenchRequest) => {
   void (async () => {
     switch (msg.cmd) {
       case 'round': {
+        const trimmed = { n: exporter.heapTrimmer.trims, ms: exporter.heapTrimmer.trimMs }
+        const peakKnown = resetPeakRss()
         const loop = monitorEventLoopDelay({ resolution: 5 })
         loop.enable()
         const cpu = process.cpuUsage()
@@ -79,6 +98,8 @@ process.on('message', (msg: BenchRequest) => {
         const usedPolls = process.cpuUsage(cpu)
         // The round's changes reach the exposition (a render, sliced) before the loop figures are taken.
         await exporter.clusterMetrics.refresh()
+        // A heap trim the end of the polls set off (on a later turn) counts in this round's CPU.
+        await new Promise(resolve => setImmediate(resolve))
         const used = process.cpuUsage(cpu)
         loop.disable()
         const reply: RoundReply = {
@@ -86,6 +107,8 @@ process.on('message', (msg: BenchRequest) => {
           loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, cpuMs: (used.user + used.system) / 1000,
           cpuPollMs: (usedPolls.user + usedPolls.system) / 1000,
           rss: process.memoryUsage.rss(),
+          trims: exporter.heapTrimmer.trims - trimmed.n, trimMs: exporter.heapTrimmer.trimMs - trimmed.ms,
+          peakRss: peakKnown ? peakRss() : Number.NaN,
         }
         send(reply)
         return

@@ -15,6 +15,8 @@
  *          --heap-snapshots=DIR (heap snapshots of the exporter after round 10 and after the last round)
  *          --exporter-flags="..." (node flags for the exporter process instead of the image's, e.g. "" for none)
  *          --exporter-env="K=V ..." (environment for the exporter instead of the image's ENV, e.g. "" for none)
+ *          --heap-trim=off (no memory-reducing GC when the polls go idle, to measure what it saves and costs)
+ *          --pause=SECONDS (idle time before each later round, as between real poll rounds minutes apart; default 0)
  *
  * The exporter runs with the node flags and the environment of the image's runtime stage (read from the
  * Dockerfile's ENTRYPOINT and ENV lines), so that its figures are those of the exporter as shipped.
@@ -36,7 +38,7 @@ const { values } = parseArgs({ options: {
   clusters: { type: 'string' }, latency: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' },
   duration: { type: 'string' }, rounds: { type: 'string' }, quick: { type: 'boolean', default: false }, profile: { type: 'string' }, 'alloc-profile': { type: 'string' },
   tls: { type: 'boolean' }, cold: { type: 'boolean' }, production: { type: 'boolean', default: false },
-  'heap-snapshots': { type: 'string' }, 'exporter-flags': { type: 'string' }, 'exporter-env': { type: 'string' },
+  'heap-snapshots': { type: 'string' }, 'heap-trim': { type: 'string', default: 'on' }, pause: { type: 'string', default: '0' }, 'exporter-flags': { type: 'string' }, 'exporter-env': { type: 'string' },
   help: { type: 'boolean', default: false },
 } })
 if (values.help) {
@@ -53,6 +55,7 @@ const LATENCY = Number(values.latency)
 const CONC = Number(values.concurrency)
 const DURATION = Number(values.duration ?? (quick ? 2 : 10))
 const ROUNDS = Math.max(2, Number(values.rounds ?? (quick ? 5 : 50)))
+const PAUSE_MS = Number(values.pause) * 1000
 const ROOT = join(import.meta.dirname, '..')
 /** Progress on stderr as each figure is measured, so a long run is informative before the table. */
 const note = (text: string): void => { process.stderr.write(`[bench] ${text}\n`) }
@@ -103,7 +106,7 @@ writeFileSync(join(dir, 'config.yaml'), ['global:', '  interval: 24h', '  timeou
 ].join('\n') + '\n')
 
 // 2. The exporter (compiled by `npm run bench` into .bench/). Rounds are driven by hand (interval 24h).
-const exporterProc = fork(join(ROOT, '.bench', 'scripts', 'bench-exporter.js'), [join(dir, 'config.yaml'), String(await freePort())], {
+const exporterProc = fork(join(ROOT, '.bench', 'scripts', 'bench-exporter.js'), [join(dir, 'config.yaml'), String(await freePort()), values['heap-trim']], {
   execArgv: ['--expose-gc', ...exporterFlags], env: { ...process.env, ...exporterEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 })
 exporterProc.on('exit', code => {
@@ -173,7 +176,7 @@ async function scrape (gzip: boolean): Promise<{ body: Buffer, ms: number }> {
 const ideal = Math.ceil(N / CONC) * LATENCY
 const load = (): string => loadavg().map(l => l.toFixed(2)).join(' ')
 const loadAtStart = load()
-const runtimeText = `exporter flags: ${exporterFlags.join(' ') || 'none'}; env: ${Object.entries(exporterEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`
+const runtimeText = `exporter flags: ${exporterFlags.join(' ') || 'none'}; env: ${Object.entries(exporterEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; heap trim ${values['heap-trim']}${PAUSE_MS > 0 ? `; ${values.pause} s idle before each later round` : ''}`
 note(`${availableParallelism()} cores, node ${process.version}, load average ${loadAtStart}; ${N} clusters, ${TLS ? 'HTTPS' : 'HTTP'}${COLD ? ', connections closed between rounds, floor beside' : ''}`)
 note(runtimeText)
 const memStart = await ask<MemoryReply>({ cmd: 'memory' })
@@ -199,7 +202,7 @@ const floorRound = async (): Promise<void> => {
   floorProc.send({ cmd: 'round' })
   floorRounds.push(await reply)
 }
-const roundText = (r: number, x: RoundReply): string => `round ${r}: ${ms(x.ms)} = ${(x.ms / ideal).toFixed(2)}x ideal, CPU ${(x.cpuMs / 1000).toFixed(2)} s (${(x.cpuPollMs / N).toFixed(2)} ms per cluster poll), event-loop p99 ${ms(x.loopP99Ms)}, RSS ${mb(x.rss)}`
+const roundText = (r: number, x: RoundReply): string => `round ${r}: ${ms(x.ms)} = ${(x.ms / ideal).toFixed(2)}x ideal, CPU ${(x.cpuMs / 1000).toFixed(2)} s (${(x.cpuPollMs / N).toFixed(2)} ms per cluster poll), event-loop p99 ${ms(x.loopP99Ms)}, RSS ${mb(x.rss)} (peak ${mb(x.peakRss)})${x.trims > 0 ? ` (heap trimmed: ${ms(x.trimMs)})` : ''}`
 
 const round1 = await ask<RoundReply>({ cmd: 'round' })
 note(roundText(1, round1) + `, ${round1.up}/${N} up`)
@@ -220,6 +223,7 @@ const duringRounds: number[] = []
 const rssAt: Array<[number, number]> = [[1, mem1.rss]]
 let dropped = 0
 for (let r = 2; r <= ROUNDS; r++) {
+  if (PAUSE_MS > 0) await new Promise(resolve => setTimeout(resolve, PAUSE_MS))
   if (COLD) dropped += await dropConnections()
   const scraping = { on: true }
   const scraper = (async () => {
@@ -301,12 +305,17 @@ const mode = `${TLS ? 'HTTPS (own CA)' : 'HTTP'}, ${COLD ? 'connections closed b
 /** RSS from round 10 to the last round, as a share of round 10's (target: flat, < 10 %). */
 const rss10 = rssAt.find(([r]) => r === 10)?.[1]
 const growth = rss10 === undefined ? '' : `, round 10 -> ${ROUNDS}: ${memN.rss >= rss10 ? '+' : ''}${(100 * (memN.rss - rss10) / rss10).toFixed(1)} %`
+const allRounds = [round1, ...warm]
+const trimCount = allRounds.reduce((n, x) => n + x.trims, 0)
+const trimTotal = allRounds.reduce((n, x) => n + x.trimMs, 0)
+const trimText = values['heap-trim'] === 'off' ? 'off' : `${trimCount}, ${ms(trimCount === 0 ? 0 : trimTotal / trimCount)} each on average (${(100 * trimTotal / allRounds.reduce((n, x) => n + x.cpuMs, 0)).toFixed(1)} % of the rounds' CPU)`
 const rows: Array<[string, string, string]> = [
   ['clusters (half Dynatrace, half IBM x 20 products) / mode', `${N} / ${mode}`, ''],
   ['simulated latency per request / concurrency', `${LATENCY} ms / ${CONC}`, ''],
   ['1. poll round vs ideal ceil(N/c) x latency: round 1 (cold processes)', `${ms(round1.ms)} vs ${ideal} ms = ${(round1.ms / ideal).toFixed(2)}x (${round1.up}/${N} up)`, ''],
   [`   rounds 2-${ROUNDS} (warm processes, new connections per poll), median`, `${ms(warmMs)} vs ${ideal} ms = ${(warmMs / ideal).toFixed(2)}x (${warm.at(-1)?.up ?? 0}/${N} up)`, '<= 1.25x'],
   ['   exporter CPU per round (polls + render), round 1 / median', `${sec(round1.cpuMs)} / ${sec(warmCpu)}`, ''],
+  ['   heap trims (memory-reducing GC when the polls go idle), rounds 1-' + String(ROUNDS), trimText, ''],
   ['   exporter CPU per cluster poll (polls only), round 1 / median', `${(round1.cpuPollMs / N).toFixed(2)} / ${(warmCpuPoll / N).toFixed(2)} ms`, ''],
 ]
 if (floorRounds.length > 0) {
@@ -333,6 +342,7 @@ rows.push(
   ['   RSS / heap used after round 1 (after a full GC)', `${mb(mem1.rss)} / ${mb(mem1.heapUsed)}`, 'RSS < 200 MB'],
   [`   RSS / heap used after round ${ROUNDS}`, `${mb(memN.rss)} / ${mb(memN.heapUsed)} (RSS ${memN.rss >= mem1.rss ? '+' : ''}${mb(memN.rss - mem1.rss)} from round 1${growth})`, 'flat: < 10 % from round 10'],
   ['   RSS right after each warm round (no GC): median / max', `${mb(median(warmRss))} / ${mb(Math.max(...warmRss))}`, ''],
+  ['   peak RSS during each warm round (VmHWM): median / max', `${mb(median(warm.map(w => w.peakRss)))} / ${mb(Math.max(...warm.map(w => w.peakRss)))}`, ''],
   ['   RSS / heap used after the /metrics load above', `${mb(memLoad.rss)} / ${mb(memLoad.heapUsed)}`, ''],
   ['   memory per cluster: (RSS after the last round - before round 1) / N', `${((memN.rss - memStart.rss) / N / 1024).toFixed(1)} KB`, '']
 )

@@ -19,6 +19,7 @@ import { Poller } from './polling/poller.js'
 import { Store } from './polling/store.js'
 import { buildApp, type App } from './server/app.js'
 import { loadWebConfig } from './server/web-config.js'
+import { exposedGc, HeapTrimmer } from './util/heap-trim.js'
 import { setTimer, type CancelTimer } from './util/timer.js'
 import { VERSION } from './util/version.js'
 
@@ -38,6 +39,8 @@ export interface ExporterOptions {
   staleCheckMs?: number
   /** Check the config file (and its token and TLS files) this often and reload on change (off by default). */
   autoReloadIntervalMs?: number
+  /** Return heap pages to the OS when polls go idle (default true; needs node's `--expose-gc`): see `util/heap-trim.ts`. */
+  heapTrim?: boolean
 }
 
 /** A built exporter. */
@@ -47,6 +50,7 @@ export interface Exporter {
   readonly poller: Poller
   readonly archiver: SnapshotArchiver
   readonly clusterMetrics: ClusterMetrics
+  readonly heapTrimmer: HeapTrimmer
   /** Whether the server speaks HTTPS (`--web.config.file` with TLS). */
   readonly tls: boolean
   /** The config in use. */
@@ -77,7 +81,12 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     onError: err => log.error({ err }, 'rendering metrics failed'),
   })
   const processMetrics = new ProcessMetrics(VERSION)
-  const poller = new Poller({ store, log })
+  const trimmer = new HeapTrimmer({ gc: opts.heapTrim === false ? undefined : exposedGc() })
+  const onIdle = (): void => {
+    const t = trimmer.idle()
+    if (t !== undefined) log.debug({ rssBeforeMb: Math.round(t.beforeBytes / 2 ** 20), rssAfterMb: Math.round(t.afterBytes / 2 ** 20), ms: Math.round(t.ms) }, 'heap trimmed')
+  }
+  const poller = new Poller({ store, log, onIdle })
   const archiver = new SnapshotArchiver({ store, log, onArchived: () => { void quarter.refresh() } })
 
   const applyConfig = (next: Config): void => {
@@ -131,7 +140,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     staleTimer = setTimer(checkStale, Date.now() + staleCheckMs)
   }
   return {
-    app, store, poller, archiver, clusterMetrics, tls: web?.tls !== undefined,
+    app, store, poller, archiver, clusterMetrics, heapTrimmer: trimmer, tls: web?.tls !== undefined,
     config: () => config,
     start () {
       if (started) return

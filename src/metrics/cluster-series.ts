@@ -7,8 +7,11 @@ import { POLL_ERROR_REASONS } from '../sources/errors.js'
 import type { MetricName } from './catalogue.js'
 import { formatLabels, formatValue } from './format.js'
 
-/** Series by family, as lines ending in newline; the buffers are shared by both formats. */
-export type Families = ReadonlyMap<MetricName, Buffer>
+/**
+ * Series by family, as lines ending in newline; the buffers are shared by both formats. A render replaces
+ * each buffer by a view of the same bytes in its family's joined buffer, so the text exists once in memory.
+ */
+export type Families = Map<MetricName, Buffer>
 
 /** One cluster's rendered series, in two parts that change at different rates. */
 export interface Chunk {

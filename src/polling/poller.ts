@@ -39,6 +39,8 @@ export interface PollerOptions {
   clock?: Clock
   /** Keep each cluster's connections open between polls (default false: only within a poll). */
   keepAlive?: boolean
+  /** Called on a later turn when the last poll in flight has ended and no other has started since. */
+  onIdle?: () => void
 }
 
 /** Schedules and runs polls; results go to the {@link Store}. */
@@ -47,6 +49,7 @@ export class Poller {
   readonly #log: Logger
   readonly #scheduler: Scheduler<PollState>
   readonly #keepAlive: boolean
+  readonly #onIdle: (() => void) | undefined
   #queue: Entry[] = []
   #inFlight = 0
   #concurrency = 1
@@ -60,6 +63,7 @@ export class Poller {
     this.#log = opts.log
     this.#scheduler = new Scheduler(opts.clock)
     this.#keepAlive = opts.keepAlive ?? false
+    this.#onIdle = opts.onIdle
   }
 
   /** Apply a (new) config: start new clusters, drop removed ones, keep unchanged ones as they are. */
@@ -161,6 +165,7 @@ export class Poller {
       e.state.running = undefined
       this.#inFlight--
       this.#drain()
+      if (this.#inFlight === 0 && this.#onIdle !== undefined) setImmediate(() => { if (this.#inFlight === 0) this.#onIdle?.() })
     })
     return e.state.running
   }

@@ -42,15 +42,21 @@ function endpointSamples (endpoints: PollOutcome['endpoints']): Sample[] {
   return Object.entries(endpoints).map(([endpoint, ok]) => ({ metric: 'license_cluster_endpoint_up', labels: { endpoint }, value: ok ? 1 : 0 }))
 }
 
+/** Same keys in the same order with the same values; allocates nothing (it runs for every sample of every poll). */
 function sameLabels (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return false
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i] as string
-    if (k !== kb[i] || a[k] !== b[k]) return false
+  let i = 0
+  for (const k in a) {
+    if (a[k] !== b[k]) return false
+    // k must also be b's i-th key: labels are a handful, so a walk is cheaper than Object.keys' arrays.
+    let j = 0
+    let atI: string | undefined
+    for (const kb in b) if (j++ === i) { atI = kb; break }
+    if (atI !== k) return false
+    i++
   }
-  return true
+  let n = 0
+  for (const kb in b) if (Object.hasOwn(b, kb)) n++
+  return n === i
 }
 
 /** True when two sample lists are equal, element by element (label order included). */

@@ -5,6 +5,13 @@
  */
 import { Client, buildConnector, errors, type Dispatcher } from 'undici'
 
+/**
+ * The reason given to undici when a poll's connections are closed. One instance for all: undici would make an
+ * error per connection otherwise, and Node formats its stack trace as it destroys the socket (about 5 % of a
+ * poll round's CPU and 11 MB of its allocation at 1,000 clusters, measured with the bench's profiles).
+ */
+const CLOSED = new errors.ClientDestroyedError()
+
 /** Options of the connections: undici's per-connection options, with `connect` as connector options. */
 export interface ConnectionsOptions extends Omit<Client.Options, 'connect'> {
   connect: buildConnector.BuildOptions
@@ -50,7 +57,7 @@ export class Connections {
   async destroy (): Promise<void> {
     this.#destroyed = true
     this.#idle.length = 0
-    await Promise.all(this.#open.splice(0).map(c => c.destroy()))
+    await Promise.all(this.#open.splice(0).map(c => c.destroy(CLOSED)))
   }
 
   #take (): Client {

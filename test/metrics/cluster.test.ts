@@ -60,3 +60,28 @@ t.test('a later scrape never waits for a render; gzip is ready when a render is 
   t.not(after, before)
   t.match(gunzipSync(await after.gzip()).toString(), /unit="VIRTUAL_PROCESSOR_CORE"\} 2\n/)
 })
+
+t.test('incremental renders (chunks kept as views of the previous render) equal a fresh render', async t => {
+  const store = new Store()
+  const names = ['a', 'b', 'c', 'd']
+  const ids = new Map(names.map(n => [n, id(n)]))
+  const idsOf = (ns: string[]) => ns.map(n => ids.get(n) as ReturnType<typeof id>)
+  store.sync(idsOf(names))
+  const metrics = new ClusterMetrics(store)
+  let reused = 0
+  for (let round = 0; round < 12; round++) {
+    // Round by round: some values change, some stay, a cluster leaves and comes back, the order changes.
+    const present = round % 4 === 3 ? names.filter(n => n !== 'c') : round % 5 === 4 ? [...names].reverse() : names
+    store.sync(idsOf(present))
+    present.forEach((n, i) => store.recordSuccess(n, outcome(n === 'b' || n === 'd' ? 5 : round % 3, i % 2 === 0 ? 'IBM MQ' : 'IBM Db2'), round * 100, round * 100 + i + 1))
+    const before = metrics.sampleRenders
+    await metrics.refresh()
+    if (round > 0) reused += present.length - (metrics.sampleRenders - before)
+    const fresh = new ClusterMetrics(store)
+    await fresh.refresh()
+    for (const format of ['text', 'openmetrics'] as const) {
+      t.equal((await metrics.get(format)).toString(), (await fresh.get(format)).toString(), `round ${round}, ${format}`)
+    }
+  }
+  t.ok(reused >= 10, `${reused} clusters' license series were reused from earlier renders`)
+})

@@ -1,5 +1,10 @@
 import t from 'tap'
+import { parseConfig } from '../../src/config/load.js'
+import { Poller } from '../../src/polling/poller.js'
+import { Store } from '../../src/polling/store.js'
+import { createLogger } from '../../src/util/logger.js'
 import { seriesValue, startStack, waitFor } from '../helpers.js'
+import { startSimulator } from '../simulator/server.js'
 
 const polls = (sim: { requests: Array<{ cluster: string, path: string }> }, c: string, path = '/api/cluster/v2/clusterLicense'): number =>
   sim.requests.filter(r => r.cluster === c && r.path === path).length
@@ -62,4 +67,23 @@ t.test('polling again after stop() opens fresh connection pools', async t => {
   await stack.exporter.poller.pollAllOnce()
   t.equal(stack.exporter.store.get('again')?.up, true)
   t.equal(stack.exporter.store.get('again')?.errors.connect, 0)
+})
+
+t.test('onIdle: once when the last poll in flight has ended, not while polls run', async t => {
+  const sim = await startSimulator({
+    fast: { kind: 'dynatrace', token: 'idle-token-0001' },
+    slow: { kind: 'ibm', token: 'idle-token-0002', latencyMs: 300 },
+  })
+  t.teardown(() => sim.close())
+  const config = await parseConfig(`clusters:\n  - { name: fast, type: dynatrace_managed, url: "${sim.baseUrl('fast')}", token: idle-token-0001 }\n  - { name: slow, type: ibm_license_service, url: "${sim.baseUrl('slow')}", token: idle-token-0002 }\n`, 'x.yaml', {})
+  const seen: number[] = []
+  const poller: Poller = new Poller({ store: new Store(), log: createLogger('silent'), onIdle: () => { seen.push(poller.inFlight) } })
+  t.teardown(() => poller.stop())
+  poller.apply(config)
+  await poller.pollAllOnce()
+  await new Promise(resolve => setImmediate(resolve))
+  t.same(seen, [0], 'called once, with nothing in flight (the fast poll ending while the slow one ran did not count)')
+  await poller.pollAllOnce()
+  await new Promise(resolve => setImmediate(resolve))
+  t.same(seen, [0, 0], 'and again after the next burst')
 })
