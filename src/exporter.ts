@@ -188,7 +188,7 @@ export async function startExporter (opts: ExporterOptions & { host: string, por
   const url = listenUrl(exporter, opts.host)
   if (opts.autoStart !== false) exporter.start()
   const shard = opts.shard
-  opts.logger.info({ url, clusters: exporter.config().clusters.length, version: VERSION, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
+  opts.logger.info({ url, clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
   return Object.assign(exporter, { url })
 }
 

@@ -159,7 +159,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     })
     await exporter.app.listen(listen)
     exporter.start()
-    logger.info({ url: listenUrl(exporter, listen.host), clusters: exporter.config().clusters.length, version: VERSION, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
+    logger.info({ url: listenUrl(exporter, listen.host), clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)

@@ -104,3 +104,21 @@ t.test('--report polls the IBM clusters once and prints the CSV; exit 4 when the
   t.same((JSON.parse(json.stdout) as { not_reporting: string[] }).not_reporting, ['b'])
   t.match(json.stderr, /failed to report: b/)
 })
+
+t.test('heap trimming is on when node runs with --expose-gc, as the image runs it, and says so at start', async t => {
+  const dir = tempDir('license-exporter-test-', t)
+  const config = join(dir, 'config.yaml')
+  writeFileSync(config, 'clusters: []\n')
+  for (const [flags, on] of [[['--expose-gc'], true], [[], false]] as const) {
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', MAIN, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { cwd: ROOT })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+    const line = await waitFor(() => out.split('\n').find(l => l.includes('license-exporter started')), 20_000, 'start line')
+    const exited = new Promise(resolve => child.on('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+    recordSuiteLog(out)
+    t.equal((JSON.parse(line) as { heapTrim?: boolean }).heapTrim, on, `node ${flags.length > 0 ? flags.join(' ') : 'without flags'}: heapTrim ${on}`)
+  }
+})
