@@ -32,10 +32,11 @@ RUN mkdir -p /var/lib/license-exporter/snapshots \
 # Numeric, so Kubernetes' runAsNonRoot can verify it (1000 is the image's `node` user).
 USER 1000
 EXPOSE 9847
-# --expose-gc: lets the exporter run V8's memory-reducing GC when its polls go idle and RSS has grown by 32 MB
-# (src/util/heap-trim.ts): V8 otherwise keeps every page its heap grew to (docs/performance.md). --max-semi-space-size=16: V8's young generation grows to 2 x 64 MB
-# under a poll round's allocation rate and keeps it; 2 x 16 MB costs no CPU per round and ~100 MB less RSS
-# (docs/performance.md). `npm run bench` and CI read the flags of this ENTRYPOINT and run the exporter with them.
+# --expose-gc: lets the exporter run V8's memory-reducing GC when its polls go idle and RSS has grown by
+# 32 MiB (src/util/heap-trim.ts; off with --runtime.no-heap-trim): V8 otherwise keeps every page its heap grew
+# to. --max-semi-space-size=16: V8's young generation grows to 2 x 64 MB under a poll round's allocation rate
+# and keeps it; 2 x 16 MB costs no CPU per round and ~100 MB less RSS. Figures: docs/performance.md.
+# `npm run bench` and CI read the flags of this ENTRYPOINT and run the exporter with them.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9847/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "--expose-gc", "--max-semi-space-size=16", "dist/main.js"]

@@ -56,10 +56,14 @@ const CONC = Number(values.concurrency)
 const DURATION = Number(values.duration ?? (quick ? 2 : 10))
 const ROUNDS = Math.max(2, Number(values.rounds ?? (quick ? 5 : 50)))
 const PAUSE_MS = Number(values.pause) * 1000
+if (!Number.isFinite(PAUSE_MS) || PAUSE_MS < 0 || !['on', 'off'].includes(values['heap-trim'])) {
+  process.stderr.write('--pause takes seconds (>= 0), --heap-trim on or off\n')
+  process.exit(2)
+}
 const ROOT = join(import.meta.dirname, '..')
 /** Progress on stderr as each figure is measured, so a long run is informative before the table. */
 const note = (text: string): void => { process.stderr.write(`[bench] ${text}\n`) }
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+const mb = (bytes: number): string => Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MB`
 const ms = (n: number): string => `${n.toFixed(n < 10 ? 1 : 0)} ms`
 const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p / 100))] ?? Number.NaN
 const median = (xs: readonly number[]): number => percentile(xs, 50)
@@ -308,7 +312,7 @@ const growth = rss10 === undefined ? '' : `, round 10 -> ${ROUNDS}: ${memN.rss >
 const allRounds = [round1, ...warm]
 const trimCount = allRounds.reduce((n, x) => n + x.trims, 0)
 const trimTotal = allRounds.reduce((n, x) => n + x.trimMs, 0)
-const trimText = values['heap-trim'] === 'off' ? 'off' : `${trimCount}, ${ms(trimCount === 0 ? 0 : trimTotal / trimCount)} each on average (${(100 * trimTotal / allRounds.reduce((n, x) => n + x.cpuMs, 0)).toFixed(1)} % of the rounds' CPU)`
+const trimText = values['heap-trim'] === 'off' ? 'off' : `${trimCount}, ${ms(trimCount === 0 ? 0 : trimTotal / trimCount)} each on average (their time = ${(100 * trimTotal / allRounds.reduce((n, x) => n + x.cpuMs, 0)).toFixed(1)} % of the rounds' CPU time)`
 const rows: Array<[string, string, string]> = [
   ['clusters (half Dynatrace, half IBM x 20 products) / mode', `${N} / ${mode}`, ''],
   ['simulated latency per request / concurrency', `${LATENCY} ms / ${CONC}`, ''],
@@ -341,7 +345,7 @@ rows.push(
   ['5. RSS before round 1 (config loaded, after a full GC)', `${mb(memStart.rss)} / heap ${mb(memStart.heapUsed)}`, ''],
   ['   RSS / heap used after round 1 (after a full GC)', `${mb(mem1.rss)} / ${mb(mem1.heapUsed)}`, 'RSS < 200 MB'],
   [`   RSS / heap used after round ${ROUNDS}`, `${mb(memN.rss)} / ${mb(memN.heapUsed)} (RSS ${memN.rss >= mem1.rss ? '+' : ''}${mb(memN.rss - mem1.rss)} from round 1${growth})`, 'flat: < 10 % from round 10'],
-  ['   RSS right after each warm round (no GC): median / max', `${mb(median(warmRss))} / ${mb(Math.max(...warmRss))}`, ''],
+  ['   RSS right after each warm round (after its trim, no full GC): median / max', `${mb(median(warmRss))} / ${mb(Math.max(...warmRss))}`, ''],
   ['   peak RSS during each warm round (VmHWM): median / max', `${mb(median(warm.map(w => w.peakRss)))} / ${mb(Math.max(...warm.map(w => w.peakRss)))}`, ''],
   ['   RSS / heap used after the /metrics load above', `${mb(memLoad.rss)} / ${mb(memLoad.heapUsed)}`, ''],
   ['   memory per cluster: (RSS after the last round - before round 1) / N', `${((memN.rss - memStart.rss) / N / 1024).toFixed(1)} KB`, '']

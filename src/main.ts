@@ -28,6 +28,8 @@ const USAGE = `usage: license-exporter [flags]
   --web.listen-address=ADDR    host:port to serve on (default ${DEFAULT_LISTEN}; ":PORT" = all interfaces)
   --web.enable-lifecycle       serve POST /-/reload
   --web.config.file=PATH       TLS and authentication for the server (exporter-toolkit style)
+  --runtime.no-heap-trim       no memory-reducing GC when the polls go idle (heap trimming needs node's
+                               --expose-gc, which the image passes)
   --shard=INDEX/TOTAL          poll only the clusters whose name hashes to INDEX (also LICENSE_EXPORTER_SHARD)
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
@@ -64,6 +66,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'web.listen-address': { type: 'string', default: DEFAULT_LISTEN },
         'web.enable-lifecycle': { type: 'boolean', default: false },
         'web.config.file': { type: 'string' },
+        'runtime.no-heap-trim': { type: 'boolean', default: false },
         shard: { type: 'string' },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
@@ -152,7 +155,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
   try {
     const webConfigFile = values['web.config.file']
     exporter = await createExporter({
-      configFile, logger, enableLifecycle: values['web.enable-lifecycle'],
+      configFile, logger, enableLifecycle: values['web.enable-lifecycle'], heapTrim: !values['runtime.no-heap-trim'],
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
       ...(shard !== undefined ? { shard } : {}),
       ...(autoReloadIntervalMs !== undefined ? { autoReloadIntervalMs } : {}),

@@ -105,12 +105,13 @@ t.test('--report polls the IBM clusters once and prints the CSV; exit 4 when the
   t.match(json.stderr, /failed to report: b/)
 })
 
-t.test('heap trimming is on when node runs with --expose-gc, as the image runs it, and says so at start', async t => {
+t.test('heap trimming is on when node runs with --expose-gc, as the image runs it, unless --runtime.no-heap-trim; the start line says', async t => {
   const dir = tempDir('license-exporter-test-', t)
   const config = join(dir, 'config.yaml')
   writeFileSync(config, 'clusters: []\n')
-  for (const [flags, on] of [[['--expose-gc'], true], [[], false]] as const) {
-    const child = spawn(process.execPath, [...flags, '--import', 'tsx', MAIN, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { cwd: ROOT })
+  const cases: Array<[string[], string[], boolean]> = [[['--expose-gc'], [], true], [[], [], false], [['--expose-gc'], ['--runtime.no-heap-trim'], false]]
+  for (const [nodeFlags, flags, on] of cases) {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0', ...flags], { cwd: ROOT })
     let out = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })
     child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -119,6 +120,6 @@ t.test('heap trimming is on when node runs with --expose-gc, as the image runs i
     child.kill('SIGTERM')
     await exited
     recordSuiteLog(out)
-    t.equal((JSON.parse(line) as { heapTrim?: boolean }).heapTrim, on, `node ${flags.length > 0 ? flags.join(' ') : 'without flags'}: heapTrim ${on}`)
+    t.equal((JSON.parse(line) as { heapTrim?: boolean }).heapTrim, on, `node ${[...nodeFlags, 'main', ...flags].join(' ')}: heapTrim ${on}`)
   }
 })

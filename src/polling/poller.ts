@@ -39,7 +39,7 @@ export interface PollerOptions {
   clock?: Clock
   /** Keep each cluster's connections open between polls (default false: only within a poll). */
   keepAlive?: boolean
-  /** Called on a later turn when the last poll in flight has ended and no other has started since. */
+  /** Called on a later turn when the last poll in flight has ended, unless another is in flight then or stop() was called. */
   onIdle?: () => void
 }
 
@@ -54,6 +54,8 @@ export class Poller {
   #inFlight = 0
   #concurrency = 1
   #started = false
+  /** stop() was called and no poll has started since: no onIdle. */
+  #halted = false
   #stopping = stopController()
   /** Retries made within polls since start (transient failures that got another attempt). */
   retries = 0
@@ -107,6 +109,7 @@ export class Poller {
   /** Stop scheduling, abort polls in flight, close their connections. */
   async stop (): Promise<void> {
     this.#started = false
+    this.#halted = true
     this.#stopping.abort()
     this.#queue = []
     this.#scheduler.cancelAll()
@@ -160,12 +163,13 @@ export class Poller {
 
   #runNow (e: Entry): Promise<void> {
     if (e.state.running !== undefined) return e.state.running
+    this.#halted = false
     this.#inFlight++
     e.state.running = this.#pollOne(e).finally(() => {
       e.state.running = undefined
       this.#inFlight--
       this.#drain()
-      if (this.#inFlight === 0 && this.#onIdle !== undefined) setImmediate(() => { if (this.#inFlight === 0) this.#onIdle?.() })
+      if (this.#inFlight === 0 && this.#onIdle !== undefined) setImmediate(() => { if (this.#inFlight === 0 && !this.#halted) this.#onIdle?.() })
     })
     return e.state.running
   }

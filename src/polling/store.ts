@@ -42,15 +42,19 @@ function endpointSamples (endpoints: PollOutcome['endpoints']): Sample[] {
   return Object.entries(endpoints).map(([endpoint, ok]) => ({ metric: 'license_cluster_endpoint_up', labels: { endpoint }, value: ok ? 1 : 0 }))
 }
 
-/** Same keys in the same order with the same values; allocates nothing (it runs for every sample of every poll). */
+/** Same own keys in the same order with the same values; allocates nothing (it runs for every sample of every poll). */
 function sameLabels (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   let i = 0
   for (const k in a) {
-    if (a[k] !== b[k]) return false
-    // k must also be b's i-th key: labels are a handful, so a walk is cheaper than Object.keys' arrays.
+    if (!Object.hasOwn(a, k)) continue
+    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false
+    // k must also be b's i-th own key: labels are a handful, so a walk is cheaper than Object.keys' arrays.
     let j = 0
     let atI: string | undefined
-    for (const kb in b) if (j++ === i) { atI = kb; break }
+    for (const kb in b) {
+      if (!Object.hasOwn(b, kb)) continue
+      if (j++ === i) { atI = kb; break }
+    }
     if (atI !== k) return false
     i++
   }

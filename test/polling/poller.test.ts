@@ -69,21 +69,31 @@ t.test('polling again after stop() opens fresh connection pools', async t => {
   t.equal(stack.exporter.store.get('again')?.errors.connect, 0)
 })
 
-t.test('onIdle: once when the last poll in flight has ended, not while polls run', async t => {
+t.test('onIdle: once when the last poll in flight has ended, not between polls, not after stop()', async t => {
   const sim = await startSimulator({
     fast: { kind: 'dynatrace', token: 'idle-token-0001' },
     slow: { kind: 'ibm', token: 'idle-token-0002', latencyMs: 300 },
   })
   t.teardown(() => sim.close())
-  const config = await parseConfig(`clusters:\n  - { name: fast, type: dynatrace_managed, url: "${sim.baseUrl('fast')}", token: idle-token-0001 }\n  - { name: slow, type: ibm_license_service, url: "${sim.baseUrl('slow')}", token: idle-token-0002 }\n`, 'x.yaml', {})
-  const seen: number[] = []
-  const poller: Poller = new Poller({ store: new Store(), log: createLogger('silent'), onIdle: () => { seen.push(poller.inFlight) } })
-  t.teardown(() => poller.stop())
-  poller.apply(config)
-  await poller.pollAllOnce()
-  await new Promise(resolve => setImmediate(resolve))
-  t.same(seen, [0], 'called once, with nothing in flight (the fast poll ending while the slow one ran did not count)')
-  await poller.pollAllOnce()
-  await new Promise(resolve => setImmediate(resolve))
-  t.same(seen, [0, 0], 'and again after the next burst')
+  const clusters = `clusters:\n  - { name: fast, type: dynatrace_managed, url: "${sim.baseUrl('fast')}", token: idle-token-0001 }\n  - { name: slow, type: ibm_license_service, url: "${sim.baseUrl('slow')}", token: idle-token-0002 }\n`
+  const turn = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
+  for (const concurrency of [16, 1]) {
+    const config = await parseConfig(`global: { concurrency: ${concurrency} }\n${clusters}`, 'x.yaml', {})
+    const seen: number[] = []
+    const poller: Poller = new Poller({ store: new Store(), log: createLogger('silent'), onIdle: () => { seen.push(poller.inFlight) } })
+    t.teardown(() => poller.stop())
+    poller.apply(config)
+    await poller.pollAllOnce()
+    await turn()
+    // In parallel, the fast poll ends while the slow one runs; one at a time, the slow one starts right after.
+    t.same(seen, [0], `concurrency ${concurrency}: called once, with nothing in flight`)
+    await poller.pollAllOnce()
+    await turn()
+    t.same(seen, [0, 0], `concurrency ${concurrency}: and again after the next burst`)
+    await poller.pollAllOnce()
+    await poller.stop()
+    await turn()
+    await turn()
+    t.same(seen, [0, 0], `concurrency ${concurrency}: not once stop() has been called`)
+  }
 })

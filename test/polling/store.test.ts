@@ -93,6 +93,10 @@ t.test('sameSamples compares metric, value (NaN and -0 too) and labels in order'
   t.notOk(sameSamples([s(1, { a: '1', b: '2' })], [s(1, { b: '2', a: '1' })]), 'label order counts (it is the rendered order)')
   t.notOk(sameSamples([s(1, { a: '1' })], [s(1, { a: '1', b: '2' })]))
   t.notOk(sameSamples([s(1, { a: '1' })], [s(1, { a: '2' })]))
+  const inherited = Object.assign(Object.create({ x: '1' }) as Record<string, string>, { y: '2' })
+  t.notOk(sameSamples([s(1, inherited)], [s(1, { y: '2', x: '1' })]), 'own keys only: an inherited one does not count')
+  t.notOk(sameSamples([s(1, { y: '2', x: '1' })], [s(1, inherited)]), 'either way round')
+  t.ok(sameSamples([s(1, inherited)], [s(1, { y: '2' })]))
 })
 
 t.test('list follows the config order after a reorder', { todo: 'src/polling/store.ts sync keeps Map insertion order, so list() is not in config order after a reload that reorders clusters' }, async t => {
