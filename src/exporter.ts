@@ -187,9 +187,13 @@ export async function startExporter (opts: ExporterOptions & { host: string, por
   await exporter.app.listen({ host: opts.host, port: opts.port })
   const url = listenUrl(exporter, opts.host)
   if (opts.autoStart !== false) exporter.start()
-  const shard = opts.shard
-  opts.logger.info({ url, clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
+  opts.logger.info(startedFields(exporter, url, opts.shard), 'license-exporter started')
   return Object.assign(exporter, { url })
+}
+
+/** The fields of the "license-exporter started" log line (the command line and {@link startExporter}). */
+export function startedFields (exporter: Exporter, url: string, shard: Shard | undefined): Record<string, unknown> {
+  return { url, clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }
 }
 
 /** How `--report` runs. */

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
-import { createExporter, listenUrl, runReport } from './exporter.js'
+import { createExporter, listenUrl, runReport, startedFields } from './exporter.js'
 import { multiclusterCsv } from './licensing/csv.js'
 import { parseWindow } from './licensing/period.js'
 import { parseShard } from './config/shard.js'
@@ -162,7 +162,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     })
     await exporter.app.listen(listen)
     exporter.start()
-    logger.info({ url: listenUrl(exporter, listen.host), clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }, 'license-exporter started')
+    logger.info(startedFields(exporter, listenUrl(exporter, listen.host), shard), 'license-exporter started')
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`)
