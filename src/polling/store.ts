@@ -76,7 +76,7 @@ export function sameSamples (a: readonly Sample[], b: readonly Sample[]): boolea
 
 /** In-memory state of all configured clusters, with change notification. */
 export class Store {
-  readonly #clusters = new Map<string, ClusterState>()
+  #clusters = new Map<string, ClusterState>()
   readonly #listeners = new Set<() => void>()
   #version = 0
 
@@ -98,19 +98,20 @@ export class Store {
 
   /** Make the set of clusters match `ids`: new ones start empty, removed ones vanish, kept ones keep their data. */
   sync (ids: readonly ClusterIdentity[]): void {
-    const keep = new Set(ids.map(i => i.name))
-    for (const name of this.#clusters.keys()) if (!keep.has(name)) this.#clusters.delete(name)
+    // A new map in the config's order (dropping clusters no longer configured): list() follows a reorder.
+    const next = new Map<string, ClusterState>()
     for (const id of ids) {
       const existing = this.#clusters.get(id.name)
       if (existing !== undefined && existing.id.type === id.type) {
-        this.#clusters.set(id.name, { ...existing, id })
+        next.set(id.name, { ...existing, id })
       } else {
-        this.#clusters.set(id.name, {
+        next.set(id.name, {
           id, version: 0, samples: [], lastAttemptEndMs: undefined, lastDurationMs: undefined, lastSuccessMs: undefined,
           up: undefined, lastError: undefined, partFailures: [], retryAtMs: undefined, errors: zeroCounts(), extras: new Map(),
         })
       }
     }
+    this.#clusters = next
     this.#changed(this.#clusters.values())
   }
 

@@ -110,12 +110,25 @@ function header (headers: Record<string, string | string[] | undefined>, name: s
   return Array.isArray(v) ? v[0] : v
 }
 
-/** When a 429 says to come back: `Retry-After` (seconds or a date), else `X-RateLimit-Reset` (microseconds). */
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+/**
+ * The three forms of an HTTP-date (RFC 9110 5.6.7): IMF-fixdate, the obsolete RFC 850 form and asctime. Only
+ * these are dates: `Date.parse` alone reads "wait 2099" as 1 January 2099, which would pause a cluster for decades.
+ */
+const HTTP_DATE = new RegExp([
+  `^${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT$`,
+  `^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT$`,
+  `^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`,
+].join('|'))
+
+/** When a 429 says to come back: `Retry-After` (seconds or an HTTP-date), else `X-RateLimit-Reset` (microseconds). */
 export function retryAtFromHeaders (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
   const retryAfter = header(headers, 'retry-after')?.trim()
   if (retryAfter !== undefined && retryAfter !== '') {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return nowMs + Number(retryAfter) * 1000
-    const date = Date.parse(retryAfter)
+    // asctime has no zone: it is GMT (Date.parse would read it as local time).
+    const date = HTTP_DATE.test(retryAfter) ? Date.parse(retryAfter.endsWith('GMT') ? retryAfter : `${retryAfter} GMT`) : Number.NaN
     if (!Number.isNaN(date)) return date
   }
   const reset = header(headers, 'x-ratelimit-reset')?.trim()

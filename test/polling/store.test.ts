@@ -99,9 +99,12 @@ t.test('sameSamples compares metric, value (NaN and -0 too) and labels in order'
   t.ok(sameSamples([s(1, inherited)], [s(1, { y: '2' })]))
 })
 
-t.test('list follows the config order after a reorder', { todo: 'src/polling/store.ts sync keeps Map insertion order, so list() is not in config order after a reload that reorders clusters' }, async t => {
+t.test('list follows the config order after a reorder, and each cluster keeps its state', async t => {
   const store = new Store()
-  store.sync([id('a'), id('b')])
-  store.sync([id('b'), id('a')])
-  t.same(store.list().map(c => c.id.name), ['b', 'a'])
+  store.sync([id('a'), id('b'), id('c')])
+  store.recordFailure('a', new PollError('timeout', 'slow'), 0, 10)
+  store.sync([id('c'), id('a')])
+  t.same(store.list().map(c => c.id.name), ['c', 'a'], 'b dropped, the rest in the new order')
+  t.equal(store.get('a')?.errors.timeout, 1, 'a kept its error count')
+  t.equal(store.get('b'), undefined)
 })
