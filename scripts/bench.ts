@@ -303,6 +303,7 @@ const warmLoop = warm.map(w => w.loopP99Ms)
 const warmCpu = median(warm.map(w => w.cpuMs))
 const warmCpuPoll = median(warm.map(w => w.cpuPollMs))
 const warmRss = warm.map(w => w.rss)
+const warmPeak = warm.map(w => w.peakRss)
 const ratio = (a: Load, b: Load): string => (a.rps / b.rps).toFixed(2)
 const sec = (cpuMs: number): string => `${(cpuMs / 1000).toFixed(2)} s`
 const mode = `${TLS ? 'HTTPS (own CA)' : 'HTTP'}, ${COLD ? 'connections closed between rounds' : 'no connection kept between polls'}`
@@ -346,7 +347,7 @@ rows.push(
   ['   RSS / heap used after round 1 (after a full GC)', `${mb(mem1.rss)} / ${mb(mem1.heapUsed)}`, 'RSS < 200 MB'],
   [`   RSS / heap used after round ${ROUNDS}`, `${mb(memN.rss)} / ${mb(memN.heapUsed)} (RSS ${memN.rss >= mem1.rss ? '+' : ''}${mb(memN.rss - mem1.rss)} from round 1${growth})`, 'flat: < 10 % from round 10'],
   ['   RSS right after each warm round (after its trim, no full GC): median / max', `${mb(median(warmRss))} / ${mb(Math.max(...warmRss))}`, ''],
-  ['   peak RSS during each warm round (VmHWM): median / max', `${mb(median(warm.map(w => w.peakRss)))} / ${mb(Math.max(...warm.map(w => w.peakRss)))}`, ''],
+  ['   peak RSS during each warm round (VmHWM): median / max', `${mb(median(warmPeak))} / ${mb(Math.max(...warmPeak))}`, ''],
   ['   RSS / heap used after the /metrics load above', `${mb(memLoad.rss)} / ${mb(memLoad.heapUsed)}`, ''],
   ['   memory per cluster: (RSS after the last round - before round 1) / N', `${((memN.rss - memStart.rss) / N / 1024).toFixed(1)} KB`, '']
 )

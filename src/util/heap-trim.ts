@@ -43,7 +43,7 @@ export class HeapTrimmer {
   readonly #rss: () => number
   readonly #now: () => number
   /** RSS right after the last trim (at first: when built), lowered when RSS is found below it. */
-  #baseline: number | undefined
+  #baseline: number
   #lastMs = Number.NEGATIVE_INFINITY
   /** Trims done, and the time they took in all (ms). */
   trims = 0
@@ -55,7 +55,8 @@ export class HeapTrimmer {
     this.#minGap = opts.minGapMs ?? 1000
     this.#rss = opts.rss ?? (() => process.memoryUsage.rss())
     this.#now = opts.now ?? (() => performance.now())
-    if (this.#gc !== undefined) this.#baseline = this.#rss()
+    // Without gc nothing is ever compared with it: RSS is not even read.
+    this.#baseline = this.#gc !== undefined ? this.#rss() : Number.POSITIVE_INFINITY
   }
 
   /** Whether trims can happen (node exposes `gc`). */
@@ -68,7 +69,7 @@ export class HeapTrimmer {
     const now = this.#now()
     if (now - this.#lastMs < this.#minGap) return undefined
     const before = this.#rss()
-    if (this.#baseline === undefined || before < this.#baseline) this.#baseline = before
+    if (before < this.#baseline) this.#baseline = before
     if (before - this.#baseline < this.#growth) return undefined
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' })
     const after = this.#rss()
