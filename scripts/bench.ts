@@ -33,6 +33,7 @@ import type { SimRequest } from './bench-sim.js'
 import { certs } from '../test/fixtures/certs.js'
 import { fleetOf } from '../test/simulator/fleet.js'
 import { freePort, tempDir } from '../test/helpers.js'
+import { imageRuntime } from './image-runtime.js'
 
 const { values } = parseArgs({ options: {
   clusters: { type: 'string' }, latency: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '64' },
@@ -75,18 +76,7 @@ function child (args: string[]): { proc: ChildProcess, out: Promise<string> } {
   return { proc, out: new Promise(resolve => proc.on('close', () => resolve(text))) }
 }
 
-/** The node flags (between `node` and the script in ENTRYPOINT) and the ENV of the Dockerfile's runtime stage. */
-function imageRuntime (): { flags: string[], env: Record<string, string> } {
-  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
-  const runtime = text.slice(text.lastIndexOf('\nFROM '))
-  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime)?.[1]
-  const argv = entry === undefined ? [] : JSON.parse(entry) as string[]
-  const script = argv.findIndex(a => a.endsWith('.js'))
-  const env: Record<string, string> = {}
-  for (const m of runtime.matchAll(/^ENV\s+([A-Z_]+)=(\S+)\s*$/gm)) env[m[1] as string] = m[2] as string
-  return { flags: script > 0 ? argv.slice(1, script) : [], env }
-}
-const image = imageRuntime()
+const image = imageRuntime(ROOT)
 const exporterFlags = values['exporter-flags'] === undefined ? image.flags : values['exporter-flags'].split(' ').filter(f => f !== '')
 const exporterEnv = values['exporter-env'] === undefined
   ? image.env

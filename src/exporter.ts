@@ -8,9 +8,12 @@ import { ConfigError, loadConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { shardConfig, type Shard } from './config/shard.js'
 import { watchConfig } from './config/watch.js'
-import { EvidenceReader } from './licensing/evidence.js'
+import { EvidenceKeeper } from './licensing/evidence-keeper.js'
+import { EvidenceIndex } from './licensing/index/client.js'
+import { EvidenceExtras } from './licensing/evidence-metrics.js'
+import { defaultIndexLocation } from './licensing/index/location.js'
 import type { ReportWindow } from './licensing/period.js'
-import { periodReport, type PeriodReport } from './licensing/period-report.js'
+import { periodReport } from './licensing/period-report.js'
 import { QuarterToDate, reportClusters } from './licensing/quarter.js'
 import { globalEntitlementSamples } from './licensing/usage.js'
 import { ClusterMetrics } from './metrics/cluster.js'
@@ -41,6 +44,8 @@ export interface ExporterOptions {
   autoReloadIntervalMs?: number
   /** Return heap pages to the OS when polls go idle (default true; needs node's `--expose-gc`): see `util/heap-trim.ts`. */
   heapTrim?: boolean
+  /** The evidence index file (`--evidence.index-path`; default beside the first snapshot directory; `:memory:`). */
+  evidenceIndexPath?: string
 }
 
 /** A built exporter. */
@@ -49,6 +54,7 @@ export interface Exporter {
   readonly store: Store
   readonly poller: Poller
   readonly archiver: SnapshotArchiver
+  readonly evidence: EvidenceIndex
   readonly clusterMetrics: ClusterMetrics
   readonly heapTrimmer: HeapTrimmer
   /** Whether the server speaks HTTPS (`--web.config.file` with TLS). */
@@ -73,8 +79,23 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const store = new Store()
   // A shard sees only part of the IBM clusters: the sum over all of them is Prometheus' job then.
   const aggregate = shard === undefined || shard.total === 1
-  const reader = new EvidenceReader()
-  const quarter = new QuarterToDate({ store, config: () => config, reader, log, onChange: () => clusterMetrics.aggregatesChanged() })
+  const evidenceExtras = new EvidenceExtras()
+  const evidence = new EvidenceIndex({
+    location: opts.evidenceIndexPath ?? defaultIndexLocation(config), log,
+    onStats: stats => {
+      processMetrics.setEvidence(stats)
+      evidenceExtras.publish(store, config, stats)
+      // A backlog read to the end: the quarter's figures are complete now.
+      if (stats.archives.pending === 0 && backlog) void quarter.refresh()
+      backlog = stats.archives.pending > 0
+    },
+  })
+  let backlog = false
+  const keeper = new EvidenceKeeper({ sync: (roots, nowMs) => evidence.sync(roots, nowMs), config: () => config, log })
+  const report = (window: ReportWindow) => periodReport({
+    window, clusters: reportClusters(config), states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(),
+  })
+  const quarter = new QuarterToDate({ store, config: () => config, evidence: q => evidence.report(q), log, onChange: () => clusterMetrics.aggregatesChanged() })
   const clusterMetrics: ClusterMetrics = new ClusterMetrics(store, {
     ...(opts.renderIntervalMs !== undefined ? { renderIntervalMs: opts.renderIntervalMs } : {}),
     ...(aggregate ? { aggregates: () => [...globalEntitlementSamples(store.list(), config.global.entitlements), ...quarter.samples()] } : {}),
@@ -83,11 +104,13 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const processMetrics = new ProcessMetrics(VERSION)
   const trimmer = new HeapTrimmer({ gc: opts.heapTrim === false ? undefined : exposedGc() })
   const onIdle = (): void => {
+    // A round of polls ended: the fallback of clusters without daily data may have changed.
+    if (started && aggregate) void quarter.refresh()
     const t = trimmer.idle()
     if (t !== undefined) log.debug({ rssBeforeMb: Math.round(t.beforeBytes / 2 ** 20), rssAfterMb: Math.round(t.afterBytes / 2 ** 20), ms: Math.round(t.ms) }, 'heap trimmed')
   }
   const poller = new Poller({ store, log, onIdle })
-  const archiver = new SnapshotArchiver({ store, log, onArchived: () => { void quarter.refresh() } })
+  const archiver = new SnapshotArchiver({ store, log, catalog: evidence, onArchived: () => { void quarter.refresh() } })
 
   const applyConfig = (next: Config): void => {
     poller.apply(next)
@@ -96,7 +119,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
     processMetrics.invalidate()
-    if (started) void quarter.refresh()
+    if (started) void keeper.syncNow().then(() => quarter.refresh())
   }
   let started = false
   let stopWatching: (() => void) | undefined
@@ -125,9 +148,8 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const app = buildApp({
     store, clusterMetrics, processMetrics, logger: log, version: VERSION,
     ready: () => store.allPolled(),
-    report: (window: ReportWindow) => periodReport({
-      window, clusters: reportClusters(config), states: name => store.get(name), entitlements: config.global.entitlements, reader, nowMs: Date.now(),
-    }),
+    report,
+    quarter: () => (aggregate ? quarter.report() : undefined),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
     ...(web !== undefined ? { web } : {}),
@@ -140,7 +162,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     staleTimer = setTimer(checkStale, Date.now() + staleCheckMs)
   }
   return {
-    app, store, poller, archiver, clusterMetrics, heapTrimmer: trimmer, tls: web?.tls !== undefined,
+    app, store, poller, archiver, evidence, clusterMetrics, heapTrimmer: trimmer, tls: web?.tls !== undefined,
     config: () => config,
     start () {
       if (started) return
@@ -149,6 +171,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       checkStale()
       poller.start()
       archiver.start()
+      keeper.start()
       if (aggregate) quarter.start()
       if (opts.autoReloadIntervalMs !== undefined) {
         void watchConfig({ configFile: opts.configFile, intervalMs: opts.autoReloadIntervalMs, config: () => config, reload })
@@ -161,8 +184,9 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       stopWatching?.()
       clusterMetrics.stop()
       staleTimer?.()
+      keeper.stop()
       await Promise.all([poller.stop(), archiver.stop(), quarter.stop()])
-      await app.close()
+      await Promise.all([evidence.close(), app.close()])
     },
   }
 }
@@ -194,30 +218,4 @@ export async function startExporter (opts: ExporterOptions & { host: string, por
 /** The fields of the "license-exporter started" log line (the command line and {@link startExporter}). */
 export function startedFields (exporter: Exporter, url: string, shard: Shard | undefined): Record<string, unknown> {
   return { url, clusters: exporter.config().clusters.length, version: VERSION, heapTrim: exporter.heapTrimmer.enabled, ...(shard !== undefined ? { shard: `${shard.index}/${shard.total}` } : {}) }
-}
-
-/** How `--report` runs. */
-export interface ReportRun {
-  window: ReportWindow
-  /** Archives only: no cluster is contacted (an auditor's reproducible run). */
-  offline: boolean
-}
-
-/**
- * The multicluster report of a period (`--report`): from the archives of the config, plus (unless offline)
- * one poll of each IBM cluster for the `/products` fallback. Dynatrace clusters are not polled.
- */
-export async function runReport (configFile: string, logger: Logger, run: ReportRun, env: NodeJS.ProcessEnv = process.env): Promise<PeriodReport> {
-  const config = await loadConfig(configFile, env)
-  const clusters = reportClusters(config)
-  const store = new Store()
-  if (!run.offline) {
-    const poller = new Poller({ store, log: logger })
-    poller.apply({ ...config, clusters: config.clusters.filter(c => c.type === 'ibm_license_service') })
-    await poller.pollAllOnce()
-    await poller.stop()
-  }
-  return periodReport({
-    window: run.window, clusters, states: run.offline ? undefined : name => store.get(name), entitlements: config.global.entitlements, reader: new EvidenceReader(), nowMs: Date.now(),
-  })
 }

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
-import { createExporter, listenUrl, runReport, startedFields } from './exporter.js'
+import { createExporter, listenUrl, startedFields } from './exporter.js'
+import { runReport } from './report.js'
 import { multiclusterCsv } from './licensing/csv.js'
 import { parseWindow } from './licensing/period.js'
 import { parseShard } from './config/shard.js'
@@ -30,6 +31,9 @@ const USAGE = `usage: license-exporter [flags]
   --web.config.file=PATH       TLS and authentication for the server (exporter-toolkit style)
   --runtime.no-heap-trim       no memory-reducing GC when the polls go idle (heap trimming needs node's
                                --expose-gc, which the image passes)
+  --evidence.index-path=PATH   the evidence index (SQLite, derived from the snapshot archives; rebuilt when
+                               missing or damaged); default <first snapshot.directory>/.evidence-index.sqlite,
+                               ":memory:" keeps it in memory
   --shard=INDEX/TOTAL          poll only the clusters whose name hashes to INDEX (also LICENSE_EXPORTER_SHARD)
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
@@ -39,6 +43,8 @@ const USAGE = `usage: license-exporter [flags]
   --report.to=YYYY-MM-DD       last day of the period
   --report.period=P            2026-Q3, 2026-09 or 2026 (default: the current quarter to date)
   --report.offline             from the snapshot archives of the config only; no cluster is contacted
+  --report.include-orphans     with --report.offline: also count vault folders of clusters that are not in
+                               the config (renamed or removed clusters)
   --report.format=FORMAT       csv (default) or json
   --version                    print the version and exit
   --help                       this text
@@ -67,6 +73,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'web.enable-lifecycle': { type: 'boolean', default: false },
         'web.config.file': { type: 'string' },
         'runtime.no-heap-trim': { type: 'boolean', default: false },
+        'evidence.index-path': { type: 'string' },
         shard: { type: 'string' },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
@@ -76,6 +83,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'report.to': { type: 'string' },
         'report.period': { type: 'string' },
         'report.offline': { type: 'boolean', default: false },
+        'report.include-orphans': { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -114,10 +122,18 @@ export async function main (argv: string[]): Promise<number | undefined> {
       process.stderr.write(`--report.${window.message}\n`)
       return 2
     }
+    if (values['report.include-orphans'] && !values['report.offline']) {
+      process.stderr.write('--report.include-orphans needs --report.offline (folders of unconfigured clusters have no live state)\n')
+      return 2
+    }
     try {
-      const report = await runReport(configFile, createLogger(level, process.stderr), { window: window.window, offline: values['report.offline'] })
+      const indexPath = values['evidence.index-path']
+      const report = await runReport(configFile, createLogger(level, process.stderr), {
+        window: window.window, offline: values['report.offline'], includeOrphans: values['report.include-orphans'], ...(indexPath !== undefined ? { indexPath } : {}),
+      })
       process.stdout.write(format === 'csv' ? multiclusterCsv(report) : `${JSON.stringify(report, null, 2)}\n`)
-      for (const p of report.evidence_problems) process.stderr.write(`archive ${p.file} not used: ${p.reason}: ${p.message}\n`)
+      for (const p of report.evidence_problems) process.stderr.write(`${p.cluster === '' ? '' : `${p.cluster}: `}${p.file === '' ? '' : `${p.file}: `}${p.reason}: ${p.message}\n`)
+      for (const o of report.orphans) process.stderr.write(`folder ${o.directory}/${o.folder} (${o.archives} archive(s)) belongs to no configured cluster${values['report.include-orphans'] ? ': counted as cluster ' + o.folder : ' (a renamed or removed cluster?): --report.offline --report.include-orphans counts it'}\n`)
       if (report.not_reporting.length > 0) {
         process.stderr.write(`clusters that failed to report: ${report.not_reporting.join(', ')}\n`)
         return 3
@@ -154,8 +170,10 @@ export async function main (argv: string[]): Promise<number | undefined> {
   let exporter
   try {
     const webConfigFile = values['web.config.file']
+    const evidenceIndexPath = values['evidence.index-path']
     exporter = await createExporter({
       configFile, logger, enableLifecycle: values['web.enable-lifecycle'], heapTrim: !values['runtime.no-heap-trim'],
+      ...(evidenceIndexPath !== undefined ? { evidenceIndexPath } : {}),
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
       ...(shard !== undefined ? { shard } : {}),
       ...(autoReloadIntervalMs !== undefined ? { autoReloadIntervalMs } : {}),

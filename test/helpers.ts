@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { startExporter, type RunningExporter } from '../src/exporter.js'
+import { EvidenceIndex } from '../src/licensing/index/client.js'
 import { createLogger } from '../src/util/logger.js'
 import { startSimulator, type Scenario, type Simulator } from './simulator/server.js'
 
@@ -158,6 +159,13 @@ export function seriesValue (exposition: string, name: string, labels: Record<st
     return Number(line.slice(line.lastIndexOf(' ') + 1))
   }
   return undefined
+}
+
+/** An evidence index (in memory unless `location` is given, worker thread and all), closed at the end of `t`. */
+export function testIndex (t: Teardown, location = ':memory:', logger = createLogger('silent')): EvidenceIndex {
+  const index = new EvidenceIndex({ location, log: logger })
+  t.teardown(() => index.close())
+  return index
 }
 
 /** A TCP port that was free a moment ago (for processes that need one on their command line). */

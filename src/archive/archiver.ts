@@ -1,7 +1,9 @@
 /**
  * Audit snapshot archive (opt-in per IBM cluster): download `/snapshot` on a schedule, keep it in the
- * {@link writeArchive vault}, apply retention, and export `license_snapshot_last_success_timestamp_seconds`
- * and `license_snapshot_size_bytes`. A failed or corrupt download never removes or replaces a good archive.
+ * {@link writeArchive vault}, have the evidence index read it, apply retention, and export
+ * `license_snapshot_last_success_timestamp_seconds`, `license_snapshot_size_bytes` and
+ * `license_snapshot_archives` from the vault after every attempt. Times come from archive names, never mtimes.
+ * A failed or corrupt download never removes or replaces a good archive.
  */
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
@@ -11,7 +13,12 @@ import { POLL_ERROR_REASONS, classifyError } from '../sources/errors.js'
 import type { IbmCluster, SnapshotConfig } from '../sources/ibm/schema.js'
 import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
-import { clusterDir, listArchives, newestArchive, prune, writeArchive } from './vault.js'
+import type { EvidenceCatalog } from './catalog.js'
+import { FUTURE_TOLERANCE_MS, retentionPlan, type RetainedArchive } from './retention.js'
+import { archiveName, clusterDir, listCluster, removeArchives, removeStaleTemps, writeArchive, type ClusterListing } from './vault.js'
+
+/** Temp files older than this are left by a crash (a live write takes seconds) and are removed. */
+const STALE_TEMP_MS = 3_600_000
 
 type SnapshotCluster = IbmCluster & { snapshot: SnapshotConfig }
 
@@ -34,12 +41,17 @@ export class SnapshotArchiver {
   #started = false
 
   readonly #onArchived: () => void
+  readonly #catalog: EvidenceCatalog | undefined
 
-  /** `onArchived` is told after every archive written (the reports then read it). */
-  constructor (opts: { store: Store, log: Logger, clock?: Clock, onArchived?: () => void }) {
+  /**
+   * `catalog`: the evidence index (reads each new archive; without it, retention removes nothing).
+   * `onArchived` is told after every archive written and read.
+   */
+  constructor (opts: { store: Store, log: Logger, clock?: Clock, catalog?: EvidenceCatalog, onArchived?: () => void }) {
     this.#store = opts.store
     this.#log = opts.log
     this.#scheduler = new Scheduler(opts.clock)
+    this.#catalog = opts.catalog
     this.#onArchived = opts.onArchived ?? (() => undefined)
   }
 
@@ -96,18 +108,44 @@ export class SnapshotArchiver {
 
   async #scheduleFromDisk (e: Slot<ArchiveState>): Promise<void> {
     const { cluster } = e.state
-    let dueAt = this.#scheduler.clock.now()
-    try {
+    const now = this.#scheduler.clock.now()
+    let dueAt = now
+    const listing = await this.#fromVault(cluster.name, cluster.snapshot.directory)
+    if (listing !== undefined) {
       const dir = clusterDir(cluster.snapshot.directory, cluster.name)
-      const newest = await newestArchive(dir)
-      if (newest !== undefined) {
-        this.#publish(cluster.name, newest.mtimeMs, newest.size, (await listArchives(dir)).length)
-        dueAt = newest.mtimeMs + cluster.snapshot.interval
-      }
-    } catch (err) {
-      this.#log.warn({ cluster: cluster.name, err: String(err) }, 'cannot read snapshot directory')
+      const removed = await removeStaleTemps(dir, listing.temps, Date.now(), STALE_TEMP_MS)
+      if (removed.length > 0) this.#log.info({ cluster: cluster.name, removed }, 'temp files left by an interrupted write removed')
+      const newest = newestOf(listing, now)
+      if (newest !== undefined) dueAt = newest.takenMs + cluster.snapshot.interval
     }
     this.#schedule(e, dueAt)
+  }
+
+  /**
+   * Publish a cluster's snapshot gauges from the vault as it is: the newest archive by the time in its name
+   * (one dated after the clock is not "newest"), its size, the number of archives. Undefined when unreadable.
+   */
+  async #fromVault (name: string, directory: string): Promise<ClusterListing | undefined> {
+    let listing: ClusterListing
+    try {
+      listing = await listCluster(clusterDir(directory, name))
+    } catch (err) {
+      this.#log.warn({ cluster: name, err: err instanceof Error ? err.message : String(err) }, 'cannot read the snapshot folder')
+      return undefined
+    }
+    const now = this.#scheduler.clock.now()
+    const newest = newestOf(listing, now)
+    const future = listing.archives.filter(a => a.takenMs > now + FUTURE_TOLERANCE_MS)
+    if (future.length > 0) this.#log.warn({ cluster: name, files: future.map(f => f.name) }, 'archives dated after the clock are not counted as newest (clock went back, or misnamed files)')
+    this.#store.setExtra(name, 'license_snapshot_archives', listing.archives.length)
+    if (newest === undefined) {
+      this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', undefined)
+      this.#store.setExtra(name, 'license_snapshot_size_bytes', undefined)
+    } else {
+      this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', newest.takenMs / 1000)
+      this.#store.setExtra(name, 'license_snapshot_size_bytes', newest.size)
+    }
+    return listing
   }
 
   #schedule (e: Slot<ArchiveState>, atMs: number): void {
@@ -115,12 +153,6 @@ export class SnapshotArchiver {
     this.#scheduler.at(e, atMs, () => {
       void this.#download(e).then(() => this.#schedule(e, this.#scheduler.clock.now() + e.state.cluster.snapshot.interval))
     })
-  }
-
-  #publish (name: string, atMs: number, bytes: number, archives?: number): void {
-    this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', atMs / 1000)
-    this.#store.setExtra(name, 'license_snapshot_size_bytes', bytes)
-    if (archives !== undefined) this.#store.setExtra(name, 'license_snapshot_archives', archives)
   }
 
   /** Count a failed download by reason (the counter starts at 0 for every reason seen). */
@@ -140,10 +172,12 @@ export class SnapshotArchiver {
   }
 
   async #downloadOnce (cluster: SnapshotCluster): Promise<SnapshotResult> {
-    const failed = (reason: string, message: string): SnapshotResult => {
+    const { directory } = cluster.snapshot
+    const failed = async (reason: string, message: string): Promise<SnapshotResult> => {
       this.#log.warn({ cluster: cluster.name, reason, err: message }, 'audit snapshot download failed; earlier archives kept')
       this.#store.setExtra(cluster.name, 'license_snapshot_last_attempt_timestamp_seconds', this.#scheduler.clock.now() / 1000)
       this.#countFailure(cluster.name, reason)
+      await this.#fromVault(cluster.name, directory)
       return { ok: false, reason, message }
     }
     let snapshot
@@ -153,7 +187,7 @@ export class SnapshotArchiver {
       const pe = classifyError(err, false)
       return failed(pe.reason, pe.message)
     }
-    const dir = clusterDir(cluster.snapshot.directory, cluster.name)
+    const dir = clusterDir(directory, cluster.name)
     const at = this.#scheduler.clock.now()
     let file: string
     try {
@@ -161,19 +195,46 @@ export class SnapshotArchiver {
     } catch (err) {
       return failed('io', `cannot write the archive in ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
-    let kept: number | undefined
-    try {
-      // Retention runs only after a good archive is in place, and removes only archives past keep_for.
-      const removed = await prune(dir, { keepForMs: cluster.snapshot.keep_for, keep: cluster.snapshot.keep }, at)
-      if (removed.length > 0) this.#log.info({ cluster: cluster.name, removed }, 'audit snapshots past keep_for removed')
-      kept = (await listArchives(dir)).length
-    } catch (err) {
-      this.#log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
-    }
+    const name = archiveName(at)
+    await this.#catalog?.archived(directory, cluster.name, name, at, at).catch((err: unknown) => {
+      this.#log.warn({ cluster: cluster.name, file: name, err: String(err) }, 'the evidence index could not read the new archive now; it will at its next sync')
+    })
+    await this.#retain(cluster, at)
     this.#store.setExtra(cluster.name, 'license_snapshot_last_attempt_timestamp_seconds', at / 1000)
-    this.#publish(cluster.name, at, snapshot.body.length, kept)
+    await this.#fromVault(cluster.name, directory)
     this.#onArchived()
     this.#log.info({ cluster: cluster.name, file, bytes: snapshot.body.length, entries: snapshot.entries }, 'audit snapshot archived')
     return { ok: true, file, bytes: snapshot.body.length }
   }
+
+  /**
+   * Retention after a good archive is in place, by the rule of retention.ts, with what the evidence index
+   * knows of each archive; archives the index has not read yet are kept. Without the index, nothing goes.
+   */
+  async #retain (cluster: SnapshotCluster, nowMs: number): Promise<void> {
+    const { directory, keep_for: keepForMs, keep } = cluster.snapshot
+    if (this.#catalog === undefined) return
+    try {
+      const dir = clusterDir(directory, cluster.name)
+      const [indexed, listing] = await Promise.all([this.#catalog.retention(directory, cluster.name), listCluster(dir)])
+      const known = new Map(indexed.map(a => [a.name, a]))
+      const archives: RetainedArchive[] = listing.archives.map(f => known.get(f.name) ?? { name: f.name, takenMs: f.takenMs, state: 'pending', lastWonDay: undefined, dataEndMs: undefined })
+      const plan = retentionPlan(archives, { keepForMs, keep }, nowMs)
+      if ('paused' in plan) {
+        this.#log.warn({ cluster: cluster.name, why: plan.paused }, 'retention of audit snapshots paused; every archive kept')
+        return
+      }
+      const removed = await removeArchives(dir, plan.remove)
+      if (removed.length === 0) return
+      this.#log.info({ cluster: cluster.name, removed, cutoff: new Date(plan.cutoffMs).toISOString() }, 'audit snapshots past keep_for removed')
+      await this.#catalog.changed(directory, cluster.name, nowMs)
+    } catch (err) {
+      this.#log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
+    }
+  }
+}
+
+/** The newest archive of a listing by the time in its name, leaving out those dated after the clock. */
+function newestOf (listing: ClusterListing, nowMs: number): ClusterListing['archives'][number] | undefined {
+  return listing.archives.filter(a => a.takenMs <= nowMs + FUTURE_TOLERANCE_MS).at(-1)
 }

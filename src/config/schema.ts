@@ -27,7 +27,18 @@ export const configSchema = z.strictObject({
   clusters: z.array(clusterSchema).default([]),
 }).superRefine((config, ctx) => {
   const seen = new Map<string, number>()
+  const services = new Map<string, number>()
   config.clusters.forEach((cluster, i) => {
+    if (cluster.type === 'ibm_license_service') {
+      // The same License Service twice would be counted twice in IBM's multicluster figure.
+      const service = serviceKey(cluster.url)
+      const first = services.get(service)
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'url'], message: `the same IBM License Service as clusters[${first}] ("${config.clusters[first]!.name}"): one cluster configured twice would be counted twice in the multicluster report` })
+      } else {
+        services.set(service, i)
+      }
+    }
     const first = seen.get(cluster.name)
     if (first !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${cluster.name}" (also clusters[${first}])` })
@@ -40,6 +51,16 @@ export const configSchema = z.strictObject({
   })
 })
 export type Config = z.output<typeof configSchema>
+
+/** A base URL as a service identity: scheme, host (lower case) and port (default dropped), path without the trailing slash. */
+function serviceKey (url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return url
+  }
+}
 
 /** A cluster's settings with the global defaults applied. */
 export interface EffectiveSettings {

@@ -1,17 +1,20 @@
 /**
  * IBM's `products_daily_*.csv` (the audit snapshot's daily usage, shared/docs/ibm-license-service.md,
- * `/snapshot`): one row per product, license metric and day. Pure parsing, errors as values.
+ * `/snapshot`): one row per product, license metric and day. Records come from {@link CsvReader} one at a
+ * time, so a file of any size is read in bounded memory. Errors are values.
  *
  * - Columns are found by header name (trimmed, case-insensitive), in any order; extra columns are ignored.
  *   Required: `name`, `metricName`, `metricQuantityDate` (`date` is accepted in its place), `metricQuantity`;
- *   optional: `id`.
+ *   optional: `id`. A header that is not comma-separated (`;`, tab, `|`) is named as such.
  * - Dates `YYYY-MM-DD` or `M/D/YYYY` (IBM's documented example), normalised to `YYYY-MM-DD`; the calendar
  *   date must exist.
- * - RFC 4180: quoted fields with `""`, commas and line breaks inside quotes; CRLF or LF; a UTF-8 BOM; blank
- *   lines are skipped. An empty file (or a header alone) gives no rows and no error.
- * - A bad row is reported (`row`: record number, the header being 1; `line`: the physical line it starts on)
- *   and skipped; the other rows are still returned.
+ * - Quantities are plain non-negative decimals up to {@link MAX_QUANTITY}; anything else refuses the row.
+ * - A bad row is reported with what could be read of it (product, metric, date), so the caller can make
+ *   exactly that product and day unknown; the other rows are still returned.
  */
+import { CsvReader, csvRecords, type CsvRecord } from './csv-stream.js'
+
+export { csvRecords }
 
 /** One day's usage of one product and license metric on one cluster. */
 export interface DailyRow {
@@ -27,13 +30,18 @@ export interface DailyRow {
   value: number
 }
 
-/** Why a record was skipped (or, with `row` 1, why the whole file was). */
+/** Why a record was skipped (or, with `row` 1, why the whole file was), and what of it could be read. */
 export interface DailyRowError {
   /** Record number, 1-based, the header being record 1. */
   row: number
   /** Physical line (1-based) the record starts on; differs from `row` when quoted fields hold line breaks. */
   line: number
   reason: string
+  /** The row's product, metric and day where they could be read (to make just those unknown). */
+  productName?: string
+  productId?: string
+  metric?: string
+  date?: string
 }
 
 /** Result of parsing one file: the good rows and the errors of the bad ones. */
@@ -42,73 +50,8 @@ export interface DailyParse {
   errors: DailyRowError[]
 }
 
-/** One CSV record with the line it starts on; `unterminated` when the file ends inside a quoted field. */
-interface CsvRecord {
-  fields: string[]
-  line: number
-  unterminated: boolean
-}
-
-/**
- * Split CSV text into records (RFC 4180, tolerant: a quote inside an unquoted field is kept literally, text
- * after a closing quote is appended). CRLF, LF and lone CR end records outside quotes.
- */
-export function csvRecords (text: string): CsvRecord[] {
-  const out: CsvRecord[] = []
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  let fields: string[] = []
-  let field = ''
-  let quoted = false
-  let inQuotes = false
-  let line = 1
-  let start = 1
-  let any = false
-  const endRecord = (): void => {
-    fields.push(field)
-    out.push({ fields, line: start, unterminated: false })
-    fields = []
-    field = ''
-    quoted = false
-    any = false
-  }
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!
-    if (inQuotes) {
-      if (c === '"') {
-        if (src[i + 1] === '"') { field += '"'; i++ } else inQuotes = false
-      } else {
-        if (c === '\n' || (c === '\r' && src[i + 1] !== '\n')) line++
-        field += c
-      }
-      continue
-    }
-    if (c === '"' && field === '' && !quoted) {
-      inQuotes = true
-      quoted = true
-      any = true
-    } else if (c === ',') {
-      fields.push(field)
-      field = ''
-      quoted = false
-      any = true
-    } else if (c === '\r' || c === '\n') {
-      if (c === '\r' && src[i + 1] === '\n') i++
-      endRecord()
-      line++
-      start = line
-    } else {
-      field += c
-      any = true
-    }
-  }
-  if (inQuotes) {
-    fields.push(field)
-    out.push({ fields, line: start, unterminated: true })
-  } else if (any || field !== '' || fields.length > 0) {
-    endRecord()
-  }
-  return out
-}
+/** Largest quantity accepted in one row: far above any real licence (a billion units), far below where sums lose precision. */
+export const MAX_QUANTITY = 1e9
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
@@ -126,8 +69,20 @@ export function isoDate (year: number, month: number, day: number): string | und
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
 }
 
+/** Dates seen lately (a file repeats a few hundred dates thousands of times). */
+const dateCache = new Map<string, string | undefined>()
+
 /** A daily CSV date (`YYYY-MM-DD` or `M/D/YYYY`, surrounding spaces allowed) as `YYYY-MM-DD`, else undefined. */
 export function parseDailyDate (text: string): string | undefined {
+  let hit = dateCache.get(text)
+  if (hit !== undefined || dateCache.has(text)) return hit
+  hit = parseDate(text)
+  if (dateCache.size >= 4096) dateCache.clear()
+  dateCache.set(text, hit)
+  return hit
+}
+
+function parseDate (text: string): string | undefined {
   const t = text.trim()
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t)
   if (m !== null) return isoDate(Number(m[1]), Number(m[2]), Number(m[3]))
@@ -146,11 +101,11 @@ const COLUMNS = {
   value: ['metricquantity'],
 } as const
 
-/** Parse the text of one `products_daily_*.csv`. Never throws. */
-export function parseDailyCsv (text: string): DailyParse {
-  const records = csvRecords(text).filter(r => r.unterminated || r.fields.length > 1 || r.fields[0]!.trim() !== '')
-  const header = records[0]
-  if (header === undefined) return { rows: [], errors: [] }
+interface Columns { name: number, metric: number, date: number, value: number, id: number, count: number }
+
+/** Where a header's columns are, or why it cannot be used. */
+export function headerColumns (header: CsvRecord): { ok: true, columns: Columns } | { ok: false, reason: string } {
+  if (header.unterminated) return { ok: false, reason: 'header: unterminated quoted field' }
   const names = header.fields.map(f => f.trim().toLowerCase())
   const find = (alts: readonly string[]): number => {
     for (const a of alts) {
@@ -159,34 +114,93 @@ export function parseDailyCsv (text: string): DailyParse {
     }
     return -1
   }
-  const col = { name: find(COLUMNS.name), metric: find(COLUMNS.metric), date: find(COLUMNS.date), value: find(COLUMNS.value), id: find(['id']) }
-  const absent = (['name', 'metric', 'date', 'value'] as const).filter(k => col[k] < 0).map(k => COLUMNS[k][0])
-  if (header.unterminated || absent.length > 0) {
-    const reason = header.unterminated ? 'header: unterminated quoted field' : `header: missing column ${absent.map(a => displayName(a)).join(', ')}`
-    return { rows: [], errors: [{ row: 1, line: header.line, reason }] }
+  const columns = { name: find(COLUMNS.name), metric: find(COLUMNS.metric), date: find(COLUMNS.date), value: find(COLUMNS.value), id: find(['id']), count: header.fields.length }
+  const absent = (['name', 'metric', 'date', 'value'] as const).filter(k => columns[k] < 0).map(k => COLUMNS[k][0])
+  if (absent.length === 0) return { ok: true, columns }
+  if (header.fields.length === 1) {
+    const only = header.fields[0]!
+    for (const [sep, label] of [[';', 'semicolons'], ['\t', 'tabs'], ['|', 'vertical bars']] as const) {
+      if (only.includes(sep) && only.toLowerCase().includes('metricname')) return { ok: false, reason: `header: the columns are separated by ${label}, not commas (a spreadsheet's regional export?): products_daily files are comma-separated` }
+    }
   }
+  return { ok: false, reason: `header: missing column ${absent.map(displayName).join(', ')}` }
+}
+
+/** Check one data record against the header's columns: a row, or an error with what could be read. */
+export function dailyRow (r: CsvRecord, row: number, col: Columns): { ok: true, row: DailyRow } | { ok: false, error: DailyRowError } {
+  const f = r.fields
+  const name = col.name < f.length ? f[col.name]!.trim() : undefined
+  const metric = col.metric < f.length ? f[col.metric]!.trim() : undefined
+  const dateText = col.date < f.length ? f[col.date] : undefined
+  const valueText = col.value < f.length ? f[col.value] : undefined
+  const id = col.id >= 0 && col.id < f.length ? f[col.id]!.trim() : ''
+  const date = dateText === undefined ? undefined : parseDailyDate(dateText)
+  let reason: string | undefined
+  let value = Number.NaN
+  if (r.unterminated) reason = 'unterminated quoted field (file ends inside quotes)'
+  else if (name === undefined || metric === undefined || dateText === undefined || valueText === undefined) reason = `too few fields (${f.length}, header has ${col.count})`
+  else if (name === '') reason = 'empty name'
+  else if (metric === '') reason = 'empty metricName'
+  else if (date === undefined) reason = `bad date ${JSON.stringify(clip(dateText))} (want YYYY-MM-DD or M/D/YYYY)`
+  else {
+    const v = valueText.trim()
+    value = NUMBER.test(v) ? Number(v) : Number.NaN
+    if (Number.isNaN(value)) reason = `bad metricQuantity ${JSON.stringify(clip(valueText))} (want a non-negative number)`
+    else if (!(value <= MAX_QUANTITY)) reason = `metricQuantity ${clip(v)} is out of range (0 to ${MAX_QUANTITY})`
+  }
+  if (reason === undefined) return { ok: true, row: { date: date!, productName: name!, productId: id, metric: metric!, value } }
+  const error: DailyRowError = { row, line: r.line, reason }
+  if (name !== undefined && name !== '' && metric !== undefined && metric !== '') Object.assign(error, { productName: name, productId: id, metric })
+  if (date !== undefined) error.date = date
+  return { ok: false, error }
+}
+
+/**
+ * Rows of one file, record by record: the first non-blank record is the header. `onRow` gets each good row,
+ * `onError` each bad one; a header that cannot be used stops the rows ({@link headerError}).
+ */
+export class DailyCsvParser {
+  readonly #onRow: (row: DailyRow) => void
+  readonly #onError: (e: DailyRowError) => void
+  #columns: Columns | undefined
+  #header: DailyRowError | undefined
+  #row = 0
+
+  constructor (onRow: (row: DailyRow) => void, onError: (e: DailyRowError) => void) {
+    this.#onRow = onRow
+    this.#onError = onError
+  }
+
+  /** Why the header could not be used (then no row was read), if so. */
+  get headerError (): DailyRowError | undefined { return this.#header }
+
+  /** A {@link CsvReader} that feeds this parser. */
+  reader (): CsvReader { return new CsvReader(r => this.record(r)) }
+
+  /** One record. */
+  record (r: CsvRecord): void {
+    if (this.#header !== undefined) return
+    if (!r.unterminated && r.fields.length === 1 && r.fields[0]!.trim() === '') return
+    this.#row++
+    if (this.#columns === undefined) {
+      const h = headerColumns(r)
+      if (h.ok) this.#columns = h.columns
+      else this.#header = { row: 1, line: r.line, reason: h.reason }
+      return
+    }
+    const res = dailyRow(r, this.#row, this.#columns)
+    if (res.ok) this.#onRow(res.row)
+    else this.#onError(res.error)
+  }
+}
+
+/** Parse the whole text of one `products_daily_*.csv` (tests and small files). Never throws on bad rows. */
+export function parseDailyCsv (text: string): DailyParse {
   const rows: DailyRow[] = []
   const errors: DailyRowError[] = []
-  records.slice(1).forEach((r, i) => {
-    const fail = (reason: string): void => { errors.push({ row: i + 2, line: r.line, reason }) }
-    if (r.unterminated) return fail('unterminated quoted field (file ends inside quotes)')
-    const get = (c: number): string | undefined => r.fields[c]
-    const name = get(col.name)
-    const metric = get(col.metric)
-    const dateText = get(col.date)
-    const valueText = get(col.value)
-    if (name === undefined || metric === undefined || dateText === undefined || valueText === undefined) {
-      return fail(`too few fields (${r.fields.length}, header has ${header.fields.length})`)
-    }
-    if (name.trim() === '') return fail('empty name')
-    if (metric.trim() === '') return fail('empty metricName')
-    const date = parseDailyDate(dateText)
-    if (date === undefined) return fail(`bad date ${JSON.stringify(clip(dateText))} (want YYYY-MM-DD or M/D/YYYY)`)
-    const v = valueText.trim()
-    const value = NUMBER.test(v) ? Number(v) : Number.NaN
-    if (!Number.isFinite(value)) return fail(`bad metricQuantity ${JSON.stringify(clip(valueText))} (want a non-negative number)`)
-    rows.push({ date, productName: name.trim(), productId: (get(col.id) ?? '').trim(), metric: metric.trim(), value })
-  })
+  const parser = new DailyCsvParser(r => { rows.push(r) }, e => { errors.push(e) })
+  for (const r of csvRecords(text)) parser.record(r)
+  if (parser.headerError !== undefined) errors.push(parser.headerError)
   return { rows, errors }
 }
 

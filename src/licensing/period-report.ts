@@ -1,16 +1,20 @@
 /**
- * The report of a reporting period: IBM's highest multicluster usage from the evidence vault's daily data,
- * with each cluster's current `/products` peak as the fallback where the vault has nothing, and the global
- * entitlements. Also its figures as series (`license_ibm_multicluster_*`, `cluster="_all"`).
+ * The report of a reporting period: IBM's highest multicluster usage from the evidence index (the window's
+ * daily data only), with each cluster's current `/products` peak as the fallback where the vault has
+ * nothing, and the global entitlements. Also its figures as series (`license_ibm_multicluster_*`,
+ * `cluster="_all"`).
  */
 import type { ClusterState } from '../polling/store.js'
 import type { Entitlement } from '../sources/entitlements.js'
 import { usageRatio } from '../sources/entitlements.js'
 import type { LabeledSample } from '../sources/types.js'
-import { dayStartMs, type ReportWindow } from './period.js'
+import type { OrphanFolder } from './index/engine.js'
+import type { EvidenceProblem, IndexReport, ReportQuery } from './index/query.js'
 import { currentPeak, multiclusterReport, type MulticlusterReport } from './multicluster.js'
-import type { EvidenceProblem, EvidenceReader } from './evidence.js'
+import { dayStartMs, type ReportWindow } from './period.js'
 import { ALL_CLUSTERS, IBM_SOURCE, usageOf } from './usage.js'
+
+export type { EvidenceProblem }
 
 /** An IBM cluster as the report needs it. */
 export interface ReportCluster {
@@ -26,7 +30,8 @@ export interface PeriodReportInput {
   /** The clusters' current state; undefined offline (no fallback then). */
   states: ((name: string) => ClusterState | undefined) | undefined
   entitlements: readonly Entitlement[]
-  reader: EvidenceReader
+  /** The evidence index's answer for a query (`EvidenceIndex.report`). */
+  evidence: (query: ReportQuery) => Promise<IndexReport>
   nowMs: number
 }
 
@@ -37,31 +42,34 @@ export interface PeriodReport extends MulticlusterReport {
   mode: 'live' | 'offline'
   /** IBM clusters whose current `/products` data is missing (never answered, or stale); live mode only. */
   not_reporting: string[]
-  /** Archives whose daily data could not be read (they stay on disk as they are). */
+  /** Archives and rows that could not be used, with the reason (they stay on disk as they are). */
   evidence_problems: EvidenceProblem[]
+  /** Archives the index has not read yet (the report is then not complete). */
+  evidence_pending: number
+  /** Folders in the vault of clusters that are not configured (renamed or removed clusters). */
+  orphans: OrphanFolder[]
 }
 
 /** Build the report of a period. */
 export async function periodReport (input: PeriodReportInput): Promise<PeriodReport> {
-  const problems: EvidenceProblem[] = []
-  const clusters = await Promise.all(input.clusters.map(async c => {
-    const evidence = c.snapshotDirectory === undefined ? undefined : await input.reader.cluster(c.snapshotDirectory, c.name)
-    if (evidence !== undefined) problems.push(...evidence.problems)
+  const clusters = input.clusters.map(c => {
     const state = input.states?.(c.name)
-    return {
-      cluster: c.name,
-      daily: evidence?.daily ?? new Map(),
-      current: state === undefined ? [] : usageOf(state.samples).map(currentPeak),
-    }
-  }))
-  const report = multiclusterReport({ window: input.window, clusters, entitlements: input.entitlements })
+    return { name: c.name, directory: c.snapshotDirectory, current: state === undefined ? [] : usageOf(state.samples).map(currentPeak) }
+  })
+  const query: ReportQuery = { window: input.window, clusters, entitlements: input.entitlements }
+  // Without any archiving cluster there is no evidence to read: the fallback alone is computed here.
+  const answer: IndexReport = clusters.some(c => c.directory !== undefined)
+    ? await input.evidence(query)
+    : { report: multiclusterReport({ window: input.window, clusters: clusters.map(c => ({ cluster: c.name, daily: new Map(), current: c.current })), entitlements: input.entitlements }), problems: [], pending: 0, orphans: [] }
   const notReporting = input.states === undefined ? [] : input.clusters.filter(c => (input.states?.(c.name)?.samples.length ?? 0) === 0).map(c => c.name)
   return {
     generated_at: new Date(input.nowMs).toISOString(),
     mode: input.states === undefined ? 'offline' : 'live',
-    ...report,
+    ...answer.report,
     not_reporting: notReporting,
-    evidence_problems: problems,
+    evidence_problems: answer.problems,
+    evidence_pending: answer.pending,
+    orphans: answer.orphans,
   }
 }
 

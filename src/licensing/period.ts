@@ -32,6 +32,16 @@ export function dayStartMs (day: string): number {
   return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)))
 }
 
+/** A `YYYY-MM-DD` day as whole days since 1970-01-01 (the evidence index's day numbers). */
+export function dayNumber (day: string): number {
+  return Math.round(dayStartMs(day) / DAY_MS)
+}
+
+/** A day number as `YYYY-MM-DD`. */
+export function dayOfNumber (n: number): string {
+  return dayOf(n * DAY_MS)
+}
+
 /** Every day of a window, in order. */
 export function daysOf (window: ReportWindow): string[] {
   const out: string[] = []

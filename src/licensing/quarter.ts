@@ -1,16 +1,17 @@
 /**
- * The quarter to date, kept fresh for Prometheus: IBM's multicluster figures as `license_ibm_multicluster_*`
- * series, and per archiving cluster the days of the quarter no archive covers (`license_snapshot_uncovered_seconds`).
- * Recomputed after each new archive, after a reload, and every few minutes (reads of archives are cached).
+ * The quarter to date, kept fresh for Prometheus and the landing page: IBM's multicluster figures as
+ * `license_ibm_multicluster_*` series, and per archiving cluster the days of the quarter no archive covers
+ * (`license_snapshot_uncovered_seconds`). Recomputed after each new archive, after a reload, when the index
+ * has read a backlog, and every few minutes: a query of the evidence index for the quarter only.
  */
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
 import type { Store } from '../polling/store.js'
 import type { LabeledSample } from '../sources/types.js'
 import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
-import { EvidenceReader } from './evidence.js'
+import type { IndexReport, ReportQuery } from './index/query.js'
 import { quarterToDate } from './period.js'
-import { multiclusterSamples, periodReport, type ReportCluster } from './period-report.js'
+import { multiclusterSamples, periodReport, type PeriodReport, type ReportCluster } from './period-report.js'
 
 /** How often the quarter's figures are recomputed without a new archive. */
 const REFRESH_MS = 5 * 60_000
@@ -24,7 +25,7 @@ export function reportClusters (config: Config): ReportCluster[] {
 export interface QuarterOptions {
   store: Store
   config: () => Config
-  reader: EvidenceReader
+  evidence: (query: ReportQuery) => Promise<IndexReport>
   log: Logger
   /** Told when the series changed. */
   onChange: () => void
@@ -36,6 +37,7 @@ export class QuarterToDate {
   readonly #opts: QuarterOptions
   readonly #clock: Clock
   #samples: LabeledSample[] = []
+  #report: PeriodReport | undefined
   #timer: CancelTimer | undefined
   #running: Promise<void> | undefined
   #again = false
@@ -47,6 +49,9 @@ export class QuarterToDate {
 
   /** The series of the last computation. */
   samples (): readonly LabeledSample[] { return this.#samples }
+
+  /** The report of the last computation (the landing page shows it). */
+  report (): PeriodReport | undefined { return this.#report }
 
   /** Recompute now (calls arriving during a computation share one more run after it). */
   refresh (): Promise<void> {
@@ -87,13 +92,14 @@ export class QuarterToDate {
     const clusters = reportClusters(config())
     const nowMs = this.#clock.now()
     const report = await periodReport({
-      window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, reader: this.#opts.reader, nowMs,
+      window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs,
     })
     for (const c of report.clusters) {
       const archiving = clusters.some(r => r.name === c.cluster && r.snapshotDirectory !== undefined)
       if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', c.missing.length * 86_400)
     }
     this.#samples = clusters.length === 0 ? [] : multiclusterSamples(report)
+    this.#report = clusters.length === 0 ? undefined : report
     this.#opts.onChange()
   }
 }

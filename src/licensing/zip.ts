@@ -1,13 +1,22 @@
 /**
- * The `products_daily_*.csv` files of an IBM audit snapshot zip, read with yauzl under limits that hold
- * against zip bombs: the entry count (checked before any entry is read), and the uncompressed bytes per
- * entry and in total, counted while inflating (a header that understates the size does not help: output
- * beyond the declared size is an error too). Only matching entries are inflated. Never throws on bad input:
- * every failure is a value with a stable `reason`.
+ * An IBM audit snapshot zip, read with yauzl under limits that hold against zip bombs, streamed: each
+ * `products_daily` CSV is inflated chunk by chunk straight into the CSV reader and the caller's row
+ * callbacks, so memory stays bounded whatever the entry sizes. Limits: the entry count (checked before any
+ * entry is read), the uncompressed bytes per entry and in total, counted while inflating (a header that
+ * understates the size does not help). The CRC-32 is checked at the end of each entry: the caller must treat
+ * the rows it got as provisional until the read resolves `ok` (the index does so in one transaction).
+ *
+ * Entry names are data, never paths: nothing is extracted, so an unsafe name (`../x`, absolute) of an
+ * unrelated entry is ignored rather than refusing the snapshot. Identical copies of one CSV (same size and
+ * CRC-32) are read once. Never throws on bad input: every failure is a value with a stable `reason`.
  */
-import { crc32 } from 'node:zlib'
-import yauzl from 'yauzl'
-import type { Entry, ZipFile } from 'yauzl'
+import type { ZipFile } from 'yauzl'
+import { CsvError } from './csv-stream.js'
+import { parseDataCondition, type DataCondition } from './data-condition.js'
+import { DailyCsvParser, type DailyRow, type DailyRowError } from './daily.js'
+import { entriesOf, entryName, inflate, messageOf, openZip, ZipFailure, type ZipSource } from './zip-entries.js'
+
+export type { ZipSource }
 
 /** Limits for reading one archive. */
 export interface ZipLimits {
@@ -26,130 +35,110 @@ export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = Object.freeze({
   maxTotalBytes: 256 * 1024 * 1024,
 })
 
-/** One matching entry: its path inside the zip and its text (UTF-8; a BOM is kept for the CSV parser). */
-export interface DailyEntry {
-  name: string
-  text: string
-}
+/** Largest `data_condition.txt` read (it is a few lines). */
+const MAX_CONDITION_BYTES = 64 * 1024
 
 /**
- * Why an archive could not be read: `zip_bomb` (a limit was exceeded, or an entry inflates beyond its
+ * Why a snapshot could not be read: `zip_bomb` (a limit was exceeded, or an entry inflates beyond its
  * declared size), `invalid_zip` (not a zip, truncated, damaged, checksum mismatch, encrypted or unsupported
- * compression).
+ * compression), `bad_csv` (a daily CSV that is not UTF-8 CSV or lacks its columns), `no_daily_data`.
  */
-export type ZipFailureReason = 'zip_bomb' | 'invalid_zip'
+export type SnapshotFailureReason = 'zip_bomb' | 'invalid_zip' | 'bad_csv' | 'no_daily_data'
 
-/** Result of reading an archive. */
-export type DailyEntries = { ok: true, entries: DailyEntry[] } | { ok: false, reason: ZipFailureReason, message: string }
+/** What the reader tells its caller, row by row. */
+export interface SnapshotSink {
+  row (row: DailyRow, file: string): void
+  badRow (error: DailyRowError, file: string): void
+}
 
-/** Whether a zip path names a daily products report: its last segment is `products_daily_*.csv`. */
+/** What a snapshot held besides its rows. */
+export interface SnapshotInfo {
+  /** Entries in the zip. */
+  entries: number
+  /** The daily CSVs read. */
+  dailyFiles: string[]
+  /** Daily CSVs skipped as identical copies of one already read. */
+  duplicates: string[]
+  dataCondition: DataCondition | undefined
+}
+
+/** Result of reading a snapshot. */
+export type SnapshotRead = { ok: true, info: SnapshotInfo } | { ok: false, reason: SnapshotFailureReason, message: string }
+
+/** Whether a zip path names a daily products report: `products_daily` or `products-daily` in its last segment, `.csv`. */
 export function isDailyEntry (path: string): boolean {
   const base = path.slice(path.lastIndexOf('/') + 1)
-  return /^products_daily_.*\.csv$/i.test(base)
+  return /(^|[^a-z])products[_-]daily.*\.csv$/i.test(base) && !/bundled/i.test(base)
 }
 
-class Failure extends Error {
-  constructor (readonly reason: ZipFailureReason, message: string) { super(message) }
-}
+const Failure = ZipFailure<SnapshotFailureReason>
+
+/** What the sink threw: passed through as it is, never taken for a problem of the zip. */
+class SinkFailure extends Error { constructor (readonly thrown: unknown) { super('sink failed') } }
 
 const MiB = (n: number): string => `${(n / 1024 / 1024).toFixed(n >= 1024 * 1024 ? 0 : 2)} MiB`
 
-/** Read the `products_daily_*.csv` entries of a zip held in memory. Never rejects. */
-export async function readDailyEntries (zip: Buffer, limits: Partial<ZipLimits> = {}): Promise<DailyEntries> {
+/** Read a snapshot, streaming its daily rows to `sink`. Rejects only with what the sink throws. */
+export async function readSnapshot (source: ZipSource, sink: SnapshotSink, limits: Partial<ZipLimits> = {}): Promise<SnapshotRead> {
   const lim: ZipLimits = { ...DEFAULT_ZIP_LIMITS, ...limits }
   let file: ZipFile | undefined
   try {
-    try {
-      file = await yauzl.fromBufferPromise(zip, { lazyEntries: true, validateEntrySizes: false, strictFileNames: false, decodeStrings: true })
-    } catch (err) {
-      throw new Failure('invalid_zip', `not a readable zip: ${messageOf(err)}`)
-    }
+    file = await openZip(source)
     if (file.entryCount > lim.maxEntries) {
-      throw new Failure('zip_bomb', `zip holds ${file.entryCount} entries, more than the limit of ${lim.maxEntries}`)
+      throw new Failure('zip_bomb', `the zip holds ${file.entryCount} entries, more than the limit of ${lim.maxEntries} (a real snapshot holds a handful)`)
     }
-    const entries: DailyEntry[] = []
+    const info: SnapshotInfo = { entries: file.entryCount, dailyFiles: [], duplicates: [], dataCondition: undefined }
+    const seen = new Set<string>()
     let total = 0
-    let seen = 0
+    let count = 0
     for await (const entry of entriesOf(file)) {
-      seen++
-      if (seen > lim.maxEntries) throw new Failure('zip_bomb', `zip holds more than ${lim.maxEntries} entries`)
-      if (entry.fileName.endsWith('/') || !isDailyEntry(entry.fileName)) continue
-      if (!entry.canDecodeFileData()) throw new Failure('invalid_zip', `entry ${entry.fileName} is encrypted or uses an unsupported compression method`)
-      if (entry.uncompressedSize > lim.maxEntryBytes) {
-        throw new Failure('zip_bomb', `entry ${entry.fileName} declares ${MiB(entry.uncompressedSize)} uncompressed, more than the limit of ${MiB(lim.maxEntryBytes)} per entry`)
+      if (++count > lim.maxEntries) throw new Failure('zip_bomb', `the zip holds more than ${lim.maxEntries} entries`)
+      const name = entryName(entry)
+      const base = name.slice(name.lastIndexOf('/') + 1)
+      if (name.endsWith('/')) continue
+      if (base.toLowerCase() === 'data_condition.txt' && info.dataCondition === undefined && entry.uncompressedSize <= MAX_CONDITION_BYTES) {
+        const chunks: Buffer[] = []
+        await inflate(file, entry, name, MAX_CONDITION_BYTES, c => { chunks.push(c) })
+        info.dataCondition = parseDataCondition(Buffer.concat(chunks).toString('utf8'))
+        continue
       }
-      const data = await inflate(file, entry, Math.min(lim.maxEntryBytes, lim.maxTotalBytes - total), total, lim)
-      total += data.length
-      entries.push({ name: entry.fileName, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(data) })
+      if (!isDailyEntry(name)) continue
+      const identity = `${entry.uncompressedSize}:${entry.crc32}`
+      if (seen.has(identity)) { info.duplicates.push(name); continue }
+      seen.add(identity)
+      if (entry.uncompressedSize > lim.maxEntryBytes) {
+        throw new Failure('zip_bomb', `entry ${name} declares ${MiB(entry.uncompressedSize)} uncompressed, more than the limit of ${MiB(lim.maxEntryBytes)} per entry`)
+      }
+      const budget = Math.min(lim.maxEntryBytes, lim.maxTotalBytes - total)
+      const parser = new DailyCsvParser(r => guard(() => sink.row(r, name)), e => guard(() => sink.badRow(e, name)))
+      const csv = parser.reader()
+      const overBudget = (): never => { throw new Failure('zip_bomb', `daily CSVs inflate to more than the limit of ${MiB(lim.maxTotalBytes)} in total (${MiB(total)} before ${name})`) }
+      try {
+        total += await inflate(file, entry, name, budget, c => csv.push(c), overBudget)
+        csv.end()
+      } catch (err) {
+        if (err instanceof CsvError) throw new Failure('bad_csv', `${name}: ${err.message}`)
+        throw err
+      }
+      const header = parser.headerError
+      if (header !== undefined) throw new Failure('bad_csv', `${name}: ${header.reason}`)
+      info.dailyFiles.push(name)
     }
-    return { ok: true, entries }
+    if (info.dailyFiles.length === 0) throw new Failure('no_daily_data', 'the snapshot holds no products_daily CSV')
+    return { ok: true, info }
   } catch (err) {
-    if (err instanceof Failure) return { ok: false, reason: err.reason, message: err.message }
+    if (err instanceof SinkFailure) throw err.thrown
+    if (err instanceof ZipFailure) return { ok: false, reason: err.reason as SnapshotFailureReason, message: err.message }
     return { ok: false, reason: 'invalid_zip', message: messageOf(err) }
   } finally {
     if (file?.isOpen === true) file.close()
   }
 }
 
-/** The entries of a lazily read zip, one at a time. */
-async function * entriesOf (file: ZipFile): AsyncGenerator<Entry> {
-  while (true) {
-    const next = await new Promise<Entry | null>((resolve, reject) => {
-      const cleanup = (): void => {
-        file.removeListener('entry', onEntry)
-        file.removeListener('end', onEnd)
-        file.removeListener('error', onError)
-      }
-      const onEntry = (e: Entry): void => { cleanup(); resolve(e) }
-      const onEnd = (): void => { cleanup(); resolve(null) }
-      const onError = (err: unknown): void => { cleanup(); reject(new Failure('invalid_zip', `damaged central directory: ${messageOf(err)}`)) }
-      file.once('entry', onEntry)
-      file.once('end', onEnd)
-      file.once('error', onError)
-      file.readEntry()
-    })
-    if (next === null) return
-    yield next
-  }
-}
-
-/**
- * Inflate one entry, counting the bytes as they come: more than the entry declares (a lying header), or more
- * than `budget` (what the total limit leaves), stops the stream with `zip_bomb`. The CRC-32 must match.
- */
-async function inflate (file: ZipFile, entry: Entry, budget: number, totalBefore: number, lim: ZipLimits): Promise<Buffer> {
-  let stream
+function guard (fn: () => void): void {
   try {
-    stream = await file.openReadStreamPromise(entry)
+    fn()
   } catch (err) {
-    throw new Failure('invalid_zip', `entry ${entry.fileName}: ${messageOf(err)}`)
+    throw new SinkFailure(err)
   }
-  const chunks: Buffer[] = []
-  let n = 0
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      n += chunk.length
-      if (n > entry.uncompressedSize) {
-        throw new Failure('zip_bomb', `entry ${entry.fileName} inflates beyond its declared ${entry.uncompressedSize} bytes`)
-      }
-      // The declared size was checked against the per-entry limit, so beyond the budget is beyond the total.
-      if (n > budget) {
-        throw new Failure('zip_bomb', `matching entries inflate to more than the limit of ${MiB(lim.maxTotalBytes)} in total (${MiB(totalBefore)} before ${entry.fileName})`)
-      }
-      chunks.push(chunk)
-    }
-  } catch (err) {
-    if (err instanceof Failure) throw err
-    throw new Failure('invalid_zip', `entry ${entry.fileName}: ${messageOf(err)}`)
-  } finally {
-    stream.destroy()
-  }
-  if (n !== entry.uncompressedSize) throw new Failure('invalid_zip', `entry ${entry.fileName} inflates to ${n} bytes, not the declared ${entry.uncompressedSize}`)
-  const data = Buffer.concat(chunks, n)
-  if ((crc32(data) >>> 0) !== (entry.crc32 >>> 0)) throw new Failure('invalid_zip', `entry ${entry.fileName}: CRC-32 mismatch`)
-  return data
-}
-
-function messageOf (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

@@ -45,6 +45,7 @@ export const CATALOGUE = {
   license_snapshot_last_attempt_timestamp_seconds: { type: 'gauge', labels: [], health: true, help: 'IBM: when the last audit snapshot download ended, successful or not, as Unix time.' },
   license_snapshot_failures_total: { type: 'counter', labels: ['reason'], health: true, help: 'IBM: failed audit snapshot downloads since the exporter started, by reason.' },
   license_snapshot_archives: { type: 'gauge', labels: [], health: true, help: 'IBM: audit snapshot archives kept for the cluster.' },
+  license_snapshot_refused_archives: { type: 'gauge', labels: ['reason'], health: true, help: 'IBM: files in the cluster\'s vault folder that are not used as evidence, by reason (damaged zip, dated after the clock, symbolic link, bad name, ...); 0 once a reason is gone.' },
   license_snapshot_uncovered_seconds: { type: 'gauge', labels: [], health: true, help: 'IBM: time of the current quarter so far that no archived snapshot covers with daily data (whole days, in seconds).' },
   license_cluster_up: { type: 'gauge', labels: [], health: true, help: '1 if the last poll of the cluster succeeded, else 0.' },
   license_cluster_poll_duration_seconds: { type: 'gauge', labels: [], health: true, help: 'Duration of the last poll of the cluster.' },

@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { multiclusterCsv } from '../licensing/csv.js'
-import { parseWindow, quarterToDate, type ReportWindow } from '../licensing/period.js'
+import { parseWindow, type ReportWindow } from '../licensing/period.js'
 import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
 import type { Format } from '../metrics/format.js'
@@ -28,6 +28,8 @@ export interface RouteDeps {
   ready: () => boolean
   /** The multicluster report of a reporting period. */
   report: (window: ReportWindow) => Promise<PeriodReport>
+  /** The quarter-to-date report last computed (the landing page shows it; undefined on a shard). */
+  quarter?: () => PeriodReport | undefined
   /** Reload the config; resolves to an error message when the new config was refused. */
   reload: () => Promise<string | undefined>
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
@@ -113,7 +115,7 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
 
   app.get('/', async (_req, reply) => {
     const nowMs = Date.now()
-    const report = await deps.report(quarterToDate(nowMs)).catch(() => undefined)
+    const report = deps.quarter?.()
     const html = landingPage({ version: deps.version, ready: deps.ready(), clusters: deps.store.list(), nowMs, ...(report !== undefined ? { report } : {}) })
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html)
   })

@@ -66,7 +66,7 @@ t.test('two downloads give two valid zips; failures leave them untouched; young 
 t.test('a restart picks the newest archive up from disk and schedules from it', async t => {
   const { dir, store, archiver } = await setup(t, { kind: 'ibm', token: 'ibm-snap-token-02' })
   mkdirSync(join(dir, 'ocp'), { recursive: true })
-  const file = join(dir, 'ocp', archiveName(Date.now()))
+  const file = join(dir, 'ocp', archiveName(Date.UTC(2026, 10, 22, 8, 0, 0)))
   writeFileSync(file, snapshotZip('old'))
   archiver.start()
   await new Promise(resolve => setTimeout(resolve, 200))

@@ -37,6 +37,8 @@ t.test('the landing page shows the license position, also at 390 px', async t =>
   })
   t.teardown(() => browser.close())
   await waitFor(() => exporter.store.allPolled(), 15_000, 'first poll round')
+  // The quarter's figures are computed in the background once the round is in.
+  await waitFor(async () => (await exporter.app.inject({ url: '/' })).body.includes('IBM multicluster usage'), 15_000, 'the quarter\'s figures')
   mkdirSync(ARTIFACTS, { recursive: true })
 
   for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {

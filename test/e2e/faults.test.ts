@@ -56,7 +56,7 @@ for (const kind of ['dynatrace', 'ibm'] as const) {
       ['dns-failure', 'http://license-exporter-test.invalid/x', []],
       ['tls-unknown-ca', tlsGood.baseUrl('x'), [`tls: { ca_file: ${c.otherCaCert} }`]],
       ['tls-expired', tlsExpired.baseUrl('x'), [`tls: { ca_file: ${c.caCert} }`]],
-      ['tls-wrong-host', tlsGood.baseUrl('x'), [`tls: { ca_file: ${c.caCert}, server_name: ibm.example.com }`]],
+      ['tls-wrong-host', tlsGood.baseUrl('wrong-host'), [`tls: { ca_file: ${c.caCert}, server_name: ibm.example.com }`]],
     ]
     const dir = tempDir()
     const lines = ['global: { interval: 300ms, timeout: 2s, stale_after: 10s, concurrency: 32 }', 'clusters:']

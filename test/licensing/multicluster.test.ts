@@ -4,7 +4,7 @@ import { multiclusterCsv } from '../../src/licensing/csv.js'
 import { parseDailyCsv, type DailyRow } from '../../src/licensing/daily.js'
 import { currentPeak, mergeArchives, multiclusterReport, type ClusterInput, type CurrentPeak } from '../../src/licensing/multicluster.js'
 import { daysOf, parseWindow } from '../../src/licensing/period.js'
-import { readDailyEntries } from '../../src/licensing/zip.js'
+import { readSnapshotRows } from '../fixtures/snapshot-rows.js'
 import { daysEnding, peakingValues, productsDailyCsv } from '../simulator/daily.js'
 import { makeZip } from '../simulator/zip.js'
 
@@ -37,8 +37,8 @@ t.test("IBM's worked example: peak 54 on 2020-03-04, upper bound 55", async t =>
     to: '2020-03-05',
     complete: true,
     clusters: [
-      { cluster: 'cluster1', source: 'daily', days_covered: 5, missing: [] },
-      { cluster: 'cluster2', source: 'daily', days_covered: 5, missing: [] },
+      { cluster: 'cluster1', source: 'daily', days_covered: 5, missing: [], unreadable: [] },
+      { cluster: 'cluster2', source: 'daily', days_covered: 5, missing: [], unreadable: [] },
     ],
     rows: [{
       product: CP4I, product_id: CP4I_ID, metric: VPC, peak: 54, peak_date: '2020-03-04', sum_of_cluster_peaks: 55,
@@ -61,9 +61,9 @@ t.test('the worked example from snapshot zips, through the zip reader and the pa
   const clusters: ClusterInput[] = []
   for (const [name, text] of [['cluster1', C1], ['cluster2', C2]] as const) {
     const zip = makeZip({ 'data_condition.txt': 'x', [`products_daily_2020-03-01_2020-03-05_${name}.csv`]: text, 'checksum.txt': 'y' })
-    const read = await readDailyEntries(zip)
+    const read = await readSnapshotRows({ buffer: zip })
     if (!read.ok) throw new Error(read.message)
-    clusters.push(cluster(name, [{ archiveTimeMs: 1, rows: read.entries.flatMap(e => rows(e.text)) }]))
+    clusters.push(cluster(name, [{ archiveTimeMs: 1, rows: read.rows }]))
   }
   const window = parseWindow({ from: '2020-03-01', to: '2020-03-05' }, Date.parse('2026-01-01T00:00:00Z'))
   if (!window.ok) throw new Error(window.message)
@@ -89,7 +89,7 @@ t.test('a cluster missing a day makes the report incomplete and names the day', 
     entitlements: [],
   })
   t.equal(report.complete, false)
-  t.same(report.clusters[1], { cluster: 'cluster2', source: 'daily', days_covered: 4, missing: ['2020-03-03'] })
+  t.same(report.clusters[1], { cluster: 'cluster2', source: 'daily', days_covered: 4, missing: ['2020-03-03'], unreadable: [] })
   const r = report.rows[0]!
   t.same([r.complete, r.missing], [false, [{ cluster: 'cluster2', days: ['2020-03-03'] }]])
   t.same([r.peak, r.peak_date, r.sum_of_cluster_peaks], [54, '2020-03-04', 55], 'known days still give the figures')
@@ -150,9 +150,12 @@ t.test('a cluster without daily data counts with its /products peak in the upper
   t.same(r.missing, [{ cluster: 'cluster3', days: daysOf(WINDOW) }, { cluster: 'cluster4', days: daysOf(WINDOW) }])
   t.same(report.clusters.map(c => c.source), ['daily', 'daily', 'products', 'products'])
 
-  const none = multiclusterReport({ window: WINDOW, clusters: [cluster('cluster3', [], current)], entitlements: [{ product: CP4I, unit: VPC, quota: 20 }] }).rows[0]!
-  t.same([none.peak, none.peak_date, none.sum_of_cluster_peaks, none.entitlement, none.remaining, none.compliant], [null, null, 12, 20, null, null],
-    'no daily data anywhere: no peak, compliance unknown')
+  const at = (quota: number): unknown[] => {
+    const none = multiclusterReport({ window: WINDOW, clusters: [cluster('cluster3', [], current)], entitlements: [{ product: CP4I, unit: VPC, quota }] }).rows[0]!
+    return [none.peak, none.peak_date, none.sum_of_cluster_peaks, none.entitlement, none.remaining, none.compliant]
+  }
+  t.same(at(20), [null, null, 12, 20, null, true], 'no daily data anywhere: no peak; compliant, since even the upper bound is within the entitlement')
+  t.same(at(10), [null, null, 12, 10, null, null], 'the upper bound over the entitlement: unknown, not compliant')
 })
 
 t.test('a daily file without ids takes the single id known for the name and metric', async t => {

@@ -49,8 +49,9 @@ function setup (t: { teardown (fn: () => unknown): void }, withDay4OfCluster2 = 
 
 t.test('IBM\'s worked example: peak 54 on 2020-03-04, sum of cluster peaks 55, through the exporter, CSV and --report.offline', async t => {
   const configFile = setup(t)
-  const exporter = await startExporter({ configFile, host: '127.0.0.1', port: 0, logger: createLogger('silent'), autoStart: false })
+  const exporter = await startExporter({ configFile, host: '127.0.0.1', port: 0, logger: createLogger('silent') })
   t.teardown(() => exporter.close())
+  await exporter.evidence.idle()
   const res = await exporter.app.inject({ url: '/api/v1/report?from=2020-03-01&to=2020-03-05' })
   const json = res.json<PeriodReport>()
   t.same([json.from, json.to, json.complete], ['2020-03-01', '2020-03-05', true])

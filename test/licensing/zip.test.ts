@@ -1,68 +1,16 @@
 import { constants, crc32, deflateRawSync } from 'node:zlib'
 import t from 'tap'
-import { isDailyEntry, readDailyEntries } from '../../src/licensing/zip.js'
-import { makeZip } from '../simulator/zip.js'
+import { isDailyEntry, type ZipLimits } from '../../src/licensing/zip.js'
+import { readSnapshotRows } from '../fixtures/snapshot-rows.js'
+import { deflated, makeZip, zipOf, type ZipItem as Item } from '../simulator/zip.js'
 
-interface Item {
-  name: string
-  /** Raw deflate data (method 8) or stored data (method 0). */
-  data: Buffer
-  method: 0 | 8
-  /** Declared uncompressed size and CRC (may lie). */
-  size: number
-  crc: number
-}
-
-/** A zip writer that can deflate and can lie in its headers. */
-function zipOf (items: readonly Item[]): Buffer {
-  const parts: Buffer[] = []
-  const central: Buffer[] = []
-  let offset = 0
-  for (const it of items) {
-    const name = Buffer.from(it.name)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(0x0800, 6)
-    local.writeUInt16LE(it.method, 8)
-    local.writeUInt32LE(it.crc >>> 0, 14)
-    local.writeUInt32LE(it.data.length, 18)
-    local.writeUInt32LE(it.size, 22)
-    local.writeUInt16LE(name.length, 26)
-    const cd = Buffer.alloc(46)
-    cd.writeUInt32LE(0x02014b50, 0)
-    cd.writeUInt16LE(20, 4)
-    cd.writeUInt16LE(20, 6)
-    cd.writeUInt16LE(0x0800, 8)
-    cd.writeUInt16LE(it.method, 10)
-    cd.writeUInt32LE(it.crc >>> 0, 16)
-    cd.writeUInt32LE(it.data.length, 20)
-    cd.writeUInt32LE(it.size, 24)
-    cd.writeUInt16LE(name.length, 28)
-    cd.writeUInt32LE(offset, 42)
-    parts.push(local, name, it.data)
-    central.push(cd, name)
-    offset += 30 + name.length + it.data.length
-  }
-  const cd = Buffer.concat(central)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(items.length, 8)
-  end.writeUInt16LE(items.length, 10)
-  end.writeUInt32LE(cd.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...parts, cd, end])
-}
-
-const deflated = (name: string, text: string): Item => {
-  const raw = Buffer.from(text)
-  return { name, data: deflateRawSync(raw), method: 8, size: raw.length, crc: crc32(raw) }
-}
+const readDailyEntries = (buffer: Buffer, limits: Partial<ZipLimits> = {}) => readSnapshotRows({ buffer }, limits)
 
 const MiB = 1024 * 1024
 /** Raw deflate of `mib` MiB of zeros, built from one full-flushed 1 MiB block repeated: no need to hold it inflated. */
-function zeros (mib: number): Buffer {
-  const block = deflateRawSync(Buffer.alloc(MiB), { finishFlush: constants.Z_FULL_FLUSH })
+/** Raw deflate of `mib` MiB of one byte repeated (blank lines by default), from one full-flushed 1 MiB block: never held inflated. */
+function blanks (mib: number, fill = 0x0a): Buffer {
+  const block = deflateRawSync(Buffer.alloc(MiB, fill), { finishFlush: constants.Z_FULL_FLUSH })
   return Buffer.concat([...Array.from({ length: mib }, () => block), Buffer.from([0x03, 0x00])])
 }
 
@@ -87,16 +35,16 @@ t.test('reads the matching entries (stored or deflated), skips the others', asyn
   const r = await readDailyEntries(zip)
   t.ok(r.ok)
   if (r.ok) {
-    t.same(r.entries.map(e => e.name), ['reports/products_daily_2020-03-01_2020-03-31_c1.csv', 'products_daily_b.csv'])
-    t.equal(r.entries[0]!.text, `\ufeff${CSV}`, 'text decoded as UTF-8, BOM left to the CSV parser')
-    t.equal(r.entries[1]!.text, CSV)
+    t.same(r.info.dailyFiles, ['reports/products_daily_2020-03-01_2020-03-31_c1.csv', 'products_daily_b.csv'])
+    t.same(r.rows.map(x => [x.productName, x.date, x.value]), [['IBM MQ', '2020-03-01', 4], ['IBM MQ', '2020-03-01', 4]], 'BOM or not, each file read')
+    t.same(r.info.dataCondition, { periodFrom: '2020-03-01', periodTo: '2020-03-31' })
   }
   const sim = await readDailyEntries(makeZip({ 'checksum.txt': 'x', 'products_daily_p.csv': CSV }))
-  t.same(sim, { ok: true, entries: [{ name: 'products_daily_p.csv', text: CSV }] })
+  t.same(sim.ok && [sim.info.dailyFiles, sim.rows.length, sim.errors], [['products_daily_p.csv'], 1, []])
 })
 
 t.test('zip bomb: a 300 MiB entry in a few hundred KB is refused, whatever its header says', async t => {
-  const bomb = zeros(300)
+  const bomb = blanks(300)
   t.ok(bomb.length < 1 * MiB, `compressed to ${bomb.length} bytes`)
   const honest = await readDailyEntries(zipOf([{ name: 'products_daily_bomb.csv', data: bomb, method: 8, size: 300 * MiB, crc: 0 }]))
   t.same(honest.ok ? 'read' : [honest.reason], ['zip_bomb'])
@@ -107,23 +55,25 @@ t.test('zip bomb: a 300 MiB entry in a few hundred KB is refused, whatever its h
 })
 
 t.test('zip bomb: the total of the matching entries is counted while inflating', async t => {
-  const six = zeros(6)
-  const item = (name: string): Item => ({ name, data: six, method: 8, size: 6 * MiB, crc: crc32(Buffer.alloc(6 * MiB)) })
+  const item = (name: string, fill = 0x0a): Item => ({ name, data: blanks(6, fill), method: 8, size: 6 * MiB, crc: crc32(Buffer.alloc(6 * MiB, fill)) })
   const limits = { maxEntryBytes: 8 * MiB, maxTotalBytes: 10 * MiB }
   t.ok((await readDailyEntries(zipOf([item('products_daily_1.csv')]), limits)).ok, 'one entry fits')
-  const r = await readDailyEntries(zipOf([item('products_daily_1.csv'), item('products_daily_2.csv')]), limits)
+  const r = await readDailyEntries(zipOf([item('products_daily_1.csv'), item('products_daily_2.csv', 0x0d)]), limits)
   t.same(r.ok ? 'read' : [r.reason], ['zip_bomb'])
   if (!r.ok) t.match(r.message, /more than the limit of 10 MiB in total \(6 MiB before products_daily_2\.csv\)/)
-  const skipped = await readDailyEntries(zipOf([item('products_daily_1.csv'), item('other.bin'), item('other2.bin')]), limits)
+  const skipped = await readDailyEntries(zipOf([item('products_daily_1.csv'), item('other.bin', 0x0d), item('other2.bin', 0x20)]), limits)
   t.ok(skipped.ok, 'entries that do not match are never inflated')
+  const copies = await readDailyEntries(zipOf([item('products_daily_1.csv'), item('copy/products_daily_1.csv')]), limits)
+  t.same(copies.ok && [copies.info.dailyFiles, copies.info.duplicates], [['products_daily_1.csv'], ['copy/products_daily_1.csv']], 'an identical copy is read once, and counts once')
 })
 
 t.test('zip bomb: too many entries', async t => {
   const files: Record<string, string> = {}
   for (let i = 0; i <= 10_000; i++) files[`f${i}`] = ''
   const r = await readDailyEntries(makeZip(files))
-  t.same(r, { ok: false, reason: 'zip_bomb', message: 'zip holds 10001 entries, more than the limit of 10000' })
-  t.ok((await readDailyEntries(makeZip({ a: '', b: '', c: '' }), { maxEntries: 3 })).ok, 'at the limit is fine')
+  t.same(r, { ok: false, reason: 'zip_bomb', message: 'the zip holds 10001 entries, more than the limit of 10000 (a real snapshot holds a handful)' })
+  const atLimit = await readDailyEntries(makeZip({ a: '', b: '', 'products_daily_c.csv': CSV }), { maxEntries: 3 })
+  t.ok(atLimit.ok, 'at the limit is fine')
 })
 
 t.test('invalid zips are values, never exceptions', async t => {

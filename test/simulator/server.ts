@@ -65,6 +65,8 @@ export interface IbmScenario {
   snapshot?: 'zip' | 'corrupt' | Fault
   /** Day (index into the snapshot's 90 days) on which this cluster's daily usage peaks. */
   peakDay?: number
+  /** The License Service's own "today" for the snapshot's daily data (default: now). */
+  snapshotTodayMs?: number
   latencyMs?: number
   /** Probability (0-1) that a request fails at random (5xx, HTML, reset or slow). */
   flaky?: number
@@ -218,7 +220,7 @@ async function handleIbm (cluster: string, s: IbmScenario, rest: string, url: UR
     default: {
       const snap = s.snapshot ?? 'zip'
       if (typeof snap === 'object') return playFault(snap, res, {})
-      const zip = snapshotZip(cluster, { records: Array.isArray(s.products) ? s.products as ProductRecord[] : products(), ...(s.peakDay !== undefined ? { peakDay: s.peakDay } : {}) })
+      const zip = snapshotZip(cluster, { records: Array.isArray(s.products) ? s.products as ProductRecord[] : products(), ...(s.peakDay !== undefined ? { peakDay: s.peakDay } : {}), ...(s.snapshotTodayMs !== undefined ? { todayMs: s.snapshotTodayMs } : {}) })
       const body = snap === 'zip' ? zip : zip.subarray(0, 60)
       res.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': 'attachment; filename="snapshot.zip"', 'content-length': body.length })
       res.end(body)

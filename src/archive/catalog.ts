@@ -1,0 +1,16 @@
+/**
+ * What the archiver needs from the evidence index (implemented in `licensing/index/client.ts` and wired by
+ * the composition root): the vault is written below licensing, so it names the interface and licensing
+ * provides it.
+ */
+import type { RetainedArchive } from './retention.js'
+
+/** The evidence index, as the archiver uses it. */
+export interface EvidenceCatalog {
+  /** Read a just-written archive now; resolves when its verdict is recorded. */
+  archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<void>
+  /** Every indexed archive of a cluster folder with its verdict and the last day it is the newest source of. */
+  retention (directory: string, cluster: string): Promise<RetainedArchive[]>
+  /** Look at one cluster folder again (after retention removed archives). */
+  changed (directory: string, cluster: string, nowMs: number): Promise<void>
+}

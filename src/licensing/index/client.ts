@@ -1,0 +1,127 @@
+/**
+ * The evidence index as the exporter's thread sees it: an async facade over the index worker (worker.ts).
+ * The worker starts on first use; if it dies, pending requests fail with a reason and the next request
+ * starts a new one (the index file persists, so it picks up where it was). Also the archiver's
+ * {@link EvidenceCatalog}: it reads a new archive at once and tells retention what each archive is worth.
+ */
+import { Worker } from 'node:worker_threads'
+import type { Logger } from 'pino'
+import type { EvidenceCatalog } from '../../archive/catalog.js'
+import type { RetainedArchive } from '../../archive/retention.js'
+import type { ZipLimits } from '../zip.js'
+import type { SyncRoot } from './engine.js'
+import type { IndexStats, Requests, WorkerMessage, WorkerSettings } from './protocol.js'
+import type { IndexReport, ReportQuery } from './query.js'
+
+/** Settings of {@link EvidenceIndex}. */
+export interface EvidenceIndexOptions {
+  /** Index file, or `:memory:`. */
+  location: string
+  log: Logger
+  /** Largest archive read (default 1 GiB, the largest `snapshot.max_bytes`). */
+  maxArchiveBytes?: number
+  limits?: Partial<ZipLimits>
+  /** Archives taken before this are not read (a report of one window). */
+  takenFromMs?: number
+  /** Told the index's counts when they change (at most once a second). */
+  onStats?: (stats: IndexStats) => void
+}
+
+interface Pending { resolve: (v: unknown) => void, reject: (e: Error) => void }
+
+/** See the file comment. */
+export class EvidenceIndex implements EvidenceCatalog {
+  readonly #opts: EvidenceIndexOptions
+  #worker: Worker | undefined
+  #next = 1
+  readonly #pending = new Map<number, Pending>()
+  #closed = false
+
+  constructor (opts: EvidenceIndexOptions) {
+    this.#opts = opts
+  }
+
+  #start (): Worker {
+    if (this.#worker !== undefined) return this.#worker
+    const settings: WorkerSettings = {
+      location: this.#opts.location, maxArchiveBytes: this.#opts.maxArchiveBytes ?? 1024 * 1024 * 1024,
+      ...(this.#opts.limits !== undefined ? { limits: this.#opts.limits } : {}),
+      ...(this.#opts.takenFromMs !== undefined ? { takenFromMs: this.#opts.takenFromMs } : {}),
+    }
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings })
+    worker.unref()
+    worker.on('message', (m: WorkerMessage) => this.#onMessage(m))
+    worker.on('error', err => this.#opts.log.error({ err: String(err) }, 'evidence index worker failed'))
+    worker.on('exit', code => {
+      if (this.#worker === worker) this.#worker = undefined
+      const failed = [...this.#pending.values()]
+      this.#pending.clear()
+      for (const p of failed) p.reject(new Error(`the evidence index worker stopped (exit code ${code})`))
+    })
+    this.#worker = worker
+    return worker
+  }
+
+  #onMessage (m: WorkerMessage): void {
+    if ('event' in m) {
+      if (m.event === 'log') this.#opts.log[m.level](m.fields, m.msg)
+      else if (m.event === 'stats') this.#opts.onStats?.(m.stats)
+      else if (m.rebuilt !== undefined) {
+        const level = m.rebuilt === 'new' ? 'info' : 'warn'
+        this.#opts.log[level]({ index: m.location, reason: m.rebuilt }, m.rebuilt === 'new' ? 'evidence index created; reading the archives' : 'evidence index rebuilt from the archives')
+      }
+      return
+    }
+    const p = this.#pending.get(m.id)
+    if (p === undefined) return
+    this.#pending.delete(m.id)
+    if (m.ok) p.resolve(m.value)
+    else p.reject(new Error(m.error))
+  }
+
+  #call<K extends keyof Requests> (op: K, args: Requests[K]['args']): Promise<Requests[K]['result']> {
+    if (this.#closed) return Promise.reject(new Error('the evidence index is closed'))
+    const worker = this.#start()
+    const id = this.#next++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      worker.ref()
+      worker.postMessage({ id, op, args })
+    }).finally(() => { if (this.#pending.size === 0) this.#worker?.unref() }) as Promise<Requests[K]['result']>
+  }
+
+  /** Bring the index in step with these cluster folders (resolves once listed; reading goes on). */
+  sync (roots: SyncRoot[], nowMs: number): Promise<void> { return this.#call('sync', { roots, nowMs, orphans: true }) }
+  /** Resolves when every queued archive was read. */
+  idle (): Promise<void> { return this.#call('idle', undefined) }
+  /** A report of a window. */
+  report (query: ReportQuery): Promise<IndexReport> { return this.#call('report', query) }
+  /** The index's counts. */
+  stats (): Promise<IndexStats> { return this.#call('stats', undefined) }
+
+  /** {@link EvidenceCatalog.archived}. */
+  async archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<void> {
+    await this.#call('archived', { directory, cluster, name, takenMs, nowMs })
+  }
+
+  /** {@link EvidenceCatalog.changed}. */
+  changed (directory: string, cluster: string, nowMs: number): Promise<void> {
+    return this.#call('sync', { roots: [{ directory, clusters: [cluster] }], nowMs, orphans: false })
+  }
+
+  /** {@link EvidenceCatalog.retention}. */
+  retention (directory: string, cluster: string): Promise<RetainedArchive[]> { return this.#call('retention', { directory, cluster }) }
+
+  /** Stop the worker after the task it is running (queued work is dropped; the file stays consistent). */
+  async close (): Promise<void> {
+    this.#closed = true
+    const worker = this.#worker
+    if (worker === undefined) return
+    worker.ref()
+    const exited = new Promise<void>(resolve => worker.once('exit', () => resolve()))
+    worker.postMessage({ op: 'close' })
+    const timer = setTimeout(() => { void worker.terminate() }, 3000)
+    await exited
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Messages between the exporter's thread and the index worker (worker.ts). Internal: both ends are this
+ * program, so the types are trusted; every request carries an id, answered once.
+ */
+import type { RetainedArchive } from '../../archive/retention.js'
+import type { ZipLimits } from '../zip.js'
+import type { IndexLog, OrphanFolder, SyncRoot } from './engine.js'
+import type { IndexReport, ReportQuery } from './query.js'
+
+/** Settings the worker starts with. */
+export interface WorkerSettings {
+  /** Index file, or `:memory:`. */
+  location: string
+  maxArchiveBytes: number
+  limits?: Partial<ZipLimits>
+  /** Archives taken before this are not read (reports of one window). */
+  takenFromMs?: number
+}
+
+/** Counts of the index, for metrics and logs. */
+export interface IndexStats {
+  /** The file in use, or `:memory:`. */
+  location: string
+  /** Archives by verdict; `pending`: queued to be read or looked at again. */
+  archives: { good: number, refused: number, quarantined: number, pending: number }
+  /** Archives refused or quarantined, and files that are not archives, by cluster folder and reason. */
+  refused: Array<{ directory: string, cluster: string, reason: string, count: number }>
+  orphans: OrphanFolder[]
+  /** Archives read since the worker started. */
+  read: number
+}
+
+/** A request and its answer type. */
+export interface Requests {
+  sync: { args: { roots: SyncRoot[], nowMs: number, orphans: boolean }, result: undefined }
+  archived: { args: { directory: string, cluster: string, name: string, takenMs: number, nowMs: number }, result: { state: string, reason?: string, message?: string } }
+  idle: { args: undefined, result: undefined }
+  report: { args: ReportQuery, result: IndexReport }
+  retention: { args: { directory: string, cluster: string }, result: RetainedArchive[] }
+  stats: { args: undefined, result: IndexStats }
+}
+
+/** A request message. */
+export type RequestMessage = { [K in keyof Requests]: { id: number, op: K, args: Requests[K]['args'] } }[keyof Requests]
+
+/** What the worker sends: an answer, a log line, new stats, or that it is open. */
+export type WorkerMessage =
+  | { id: number, ok: true, value: unknown }
+  | { id: number, ok: false, error: string }
+  | { event: 'log', level: Parameters<IndexLog>[0], msg: string, fields: Record<string, unknown> }
+  | { event: 'stats', stats: IndexStats }
+  | { event: 'open', location: string, rebuilt: string | undefined }

@@ -1,0 +1,70 @@
+/**
+ * `--report`: the multicluster report of a period from the command line. The evidence comes from a private
+ * index in a temp folder (removed afterwards): a consistent copy of the exporter's index when there is one,
+ * brought in step with the vault, else built from the archives that can hold days of the window (those
+ * taken on or after its first day). The vault and the exporter's index are never written. Unless offline,
+ * each IBM cluster is polled once for the `/products` fallback.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { loadConfig } from './config/load.js'
+import { syncRoots } from './licensing/evidence-keeper.js'
+import { ZONE_SLACK_MS } from './licensing/index/ingest.js'
+import { EvidenceIndex } from './licensing/index/client.js'
+import { copyIndex, defaultIndexLocation } from './licensing/index/location.js'
+import { dayStartMs, type ReportWindow } from './licensing/period.js'
+import { periodReport, type PeriodReport, type ReportCluster } from './licensing/period-report.js'
+import { reportClusters } from './licensing/quarter.js'
+import { Poller } from './polling/poller.js'
+import { Store } from './polling/store.js'
+
+/** How `--report` runs. */
+export interface ReportRun {
+  window: ReportWindow
+  /** Archives only: no cluster is contacted (an auditor's reproducible run). */
+  offline: boolean
+  /** Also count the vault folders of clusters that are not configured (renamed or removed ones); offline only. */
+  includeOrphans?: boolean
+  /** The exporter's index to start from (`--evidence.index-path`; default beside the first vault directory). */
+  indexPath?: string
+}
+
+/** Run a report; the logger gets progress (archives read) and problems. */
+export async function runReport (configFile: string, logger: Logger, run: ReportRun, env: NodeJS.ProcessEnv = process.env): Promise<PeriodReport> {
+  const config = await loadConfig(configFile, env)
+  const clusters: ReportCluster[] = reportClusters(config)
+  const store = new Store()
+  if (!run.offline) {
+    const poller = new Poller({ store, log: logger })
+    poller.apply({ ...config, clusters: config.clusters.filter(c => c.type === 'ibm_license_service') })
+    await poller.pollAllOnce()
+    await poller.stop()
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'license-exporter-report-'))
+  const location = join(tmp, 'index.sqlite')
+  const copied = await copyIndex(run.indexPath ?? defaultIndexLocation(config), location)
+  logger.info({ from: copied ? 'the exporter\'s index' : 'the archives' }, 'reading the evidence')
+  const index = new EvidenceIndex({ location, log: logger, takenFromMs: dayStartMs(run.window.from) - ZONE_SLACK_MS })
+  try {
+    const now = Date.now()
+    const roots = syncRoots(config)
+    await index.sync(roots, now)
+    await index.idle()
+    if (run.includeOrphans === true) {
+      const orphans = (await index.stats()).orphans
+      for (const o of orphans) {
+        clusters.push({ name: o.folder, snapshotDirectory: o.directory })
+        await index.changed(o.directory, o.folder, now)
+      }
+      await index.idle()
+    }
+    return await periodReport({
+      window: run.window, clusters, states: run.offline ? undefined : name => store.get(name), entitlements: config.global.entitlements, evidence: q => index.report(q), nowMs: now,
+    })
+  } finally {
+    await index.close()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
