@@ -92,17 +92,24 @@ function cpuSeconds (pid: number): number {
 const pct = (xs: number[], p: number): number => xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!
 
 /** Scrape /metrics every 50 ms until every archive has a verdict and none is pending; latencies of the scrapes. */
-async function untilIndexed (r: Running): Promise<{ ms: number, latencies: number[] }> {
+async function untilIndexed (r: Running): Promise<{ ms: number, latencies: number[], slowest: string, rssMedian: number }> {
   const t0 = performance.now()
   const latencies: number[] = []
+  const slow: Array<[number, number]> = []
+  const rss: number[] = []
   let last = 0
+  let lastRss = 0
   for (;;) {
     const s = performance.now()
     const text = await fetch(`${r.url}/metrics`).then(res => res.text())
     latencies.push(performance.now() - s)
+    if (performance.now() - s > 100) slow.push([Math.round(s - t0), Math.round(performance.now() - s)])
+    if (performance.now() - lastRss > 1000) { lastRss = performance.now(); rss.push(procStatus(r.proc.pid!, 'VmRSS')) }
     const done = ['good', 'refused', 'quarantined'].reduce((n, st) => n + gauge(text, `license_evidence_archives{state="${st}"}`), 0)
     const pending = gauge(text, 'license_evidence_archives{state="pending"}')
-    if (done >= total && pending === 0) return { ms: performance.now() - t0, latencies }
+    if (done >= total && pending === 0) {
+      return { ms: performance.now() - t0, latencies, slowest: slow.slice(0, 8).map(([at, ms]) => `${ms} ms at ${fmt(at)}`).join(', ') || 'none over 100 ms', rssMedian: pct(rss, 0.5) }
+    }
     if (performance.now() - last > 30_000) { last = performance.now(); print(`  ... ${done} of ${total} read (${fmt(performance.now() - t0)})`) }
     await sleep(50)
   }
@@ -136,8 +143,8 @@ let r = await startExporter()
 let cpu0 = cpuSeconds(r.proc.pid!)
 const cold = await untilIndexed(r)
 rows.push(['cold ingest: every archive read', `${fmt(cold.ms)} (${(total / (cold.ms / 1000)).toFixed(0)} archives/s, CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(0)} s)`])
-rows.push(['peak RSS during the cold ingest', `${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB`])
-rows.push(['/metrics during the cold ingest: p50 / p99 / max', `${pct(cold.latencies, 0.5).toFixed(1)} / ${pct(cold.latencies, 0.99).toFixed(1)} / ${Math.max(...cold.latencies).toFixed(1)} ms (${cold.latencies.length} scrapes)`])
+rows.push(['RSS during the cold ingest: median / peak', `${cold.rssMedian.toFixed(0)} / ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB`])
+rows.push(['/metrics during the cold ingest: p50 / p99 / max', `${pct(cold.latencies, 0.5).toFixed(1)} / ${pct(cold.latencies, 0.99).toFixed(1)} / ${Math.max(...cold.latencies).toFixed(1)} ms (${cold.latencies.length} scrapes; over 100 ms: ${cold.slowest})`])
 const indexBytes = readdirSync(dir).filter(f => f.startsWith('index.sqlite')).reduce((n, f) => n + Number(spawnSync('stat', ['-c%s', join(dir, f)], { encoding: 'utf8' }).stdout), 0)
 rows.push(['index size', `${(indexBytes / 2 ** 20).toFixed(0)} MiB`])
 
@@ -147,8 +154,8 @@ for (const [label, fromDay] of [['quarter to date', quarterStart], ['two years',
   const runs = [await report(r, fromDay, today), await report(r, fromDay, today), await report(r, fromDay, today)]
   rows.push([`report, ${label} (${today - fromDay + 1} days): first / median`, `${fmt(runs[0]!.ms)} / ${fmt(pct(runs.map(x => x.ms), 0.5))}; ${runs.every(x => x.ok) ? 'equal to the known answer' : 'DIFFERENT FROM THE KNOWN ANSWER'} (${runs[0]!.rows} rows)`])
 }
-await sleep(2000)
-rows.push(['RSS of the running exporter after the reports', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB`])
+await sleep(5000)
+rows.push(['RSS of the running exporter 5 s after the reports', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB`])
 rows.push(['shutdown', fmt(await stop(r))])
 
 // 3. Warm start.
@@ -157,7 +164,8 @@ r = await startExporter()
 cpu0 = cpuSeconds(r.proc.pid!)
 const warm = await untilIndexed(r)
 rows.push(['warm start: listening and the index in step', `${fmt(performance.now() - t0)} (CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(1)} s)`])
-rows.push(['RSS after the warm start', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB (peak ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB)`])
+await sleep(5000)
+rows.push(['RSS 5 s after the warm start', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB (peak ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB)`])
 void warm
 await stop(r)
 

@@ -15,7 +15,8 @@ import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
 import type { EvidenceCatalog } from './catalog.js'
 import { FUTURE_TOLERANCE_MS, retentionPlan, type RetainedArchive } from './retention.js'
-import { archiveName, clusterDir, listCluster, removeArchives, removeStaleTemps, writeArchive, type ClusterListing } from './vault.js'
+import { listCluster, summarizeCluster, type ClusterSummary } from './listing.js'
+import { archiveName, clusterDir, removeArchives, removeStaleTemps, writeArchive } from './vault.js'
 
 /** Temp files older than this are left by a crash (a live write takes seconds) and are removed. */
 const STALE_TEMP_MS = 3_600_000
@@ -108,15 +109,13 @@ export class SnapshotArchiver {
 
   async #scheduleFromDisk (e: Slot<ArchiveState>): Promise<void> {
     const { cluster } = e.state
-    const now = this.#scheduler.clock.now()
-    let dueAt = now
-    const listing = await this.#fromVault(cluster.name, cluster.snapshot.directory)
-    if (listing !== undefined) {
+    let dueAt = this.#scheduler.clock.now()
+    const summary = await this.#fromVault(cluster.name, cluster.snapshot.directory)
+    if (summary !== undefined) {
       const dir = clusterDir(cluster.snapshot.directory, cluster.name)
-      const removed = await removeStaleTemps(dir, listing.temps, Date.now(), STALE_TEMP_MS)
+      const removed = await removeStaleTemps(dir, summary.temps, Date.now(), STALE_TEMP_MS)
       if (removed.length > 0) this.#log.info({ cluster: cluster.name, removed }, 'temp files left by an interrupted write removed')
-      const newest = newestOf(listing, now)
-      if (newest !== undefined) dueAt = newest.takenMs + cluster.snapshot.interval
+      if (summary.newest !== undefined) dueAt = summary.newest.takenMs + cluster.snapshot.interval
     }
     this.#schedule(e, dueAt)
   }
@@ -125,27 +124,19 @@ export class SnapshotArchiver {
    * Publish a cluster's snapshot gauges from the vault as it is: the newest archive by the time in its name
    * (one dated after the clock is not "newest"), its size, the number of archives. Undefined when unreadable.
    */
-  async #fromVault (name: string, directory: string): Promise<ClusterListing | undefined> {
-    let listing: ClusterListing
+  async #fromVault (name: string, directory: string): Promise<ClusterSummary | undefined> {
+    let summary: ClusterSummary
     try {
-      listing = await listCluster(clusterDir(directory, name))
+      summary = await summarizeCluster(clusterDir(directory, name), this.#scheduler.clock.now() + FUTURE_TOLERANCE_MS)
     } catch (err) {
       this.#log.warn({ cluster: name, err: err instanceof Error ? err.message : String(err) }, 'cannot read the snapshot folder')
       return undefined
     }
-    const now = this.#scheduler.clock.now()
-    const newest = newestOf(listing, now)
-    const future = listing.archives.filter(a => a.takenMs > now + FUTURE_TOLERANCE_MS)
-    if (future.length > 0) this.#log.warn({ cluster: name, files: future.map(f => f.name) }, 'archives dated after the clock are not counted as newest (clock went back, or misnamed files)')
-    this.#store.setExtra(name, 'license_snapshot_archives', listing.archives.length)
-    if (newest === undefined) {
-      this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', undefined)
-      this.#store.setExtra(name, 'license_snapshot_size_bytes', undefined)
-    } else {
-      this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', newest.takenMs / 1000)
-      this.#store.setExtra(name, 'license_snapshot_size_bytes', newest.size)
-    }
-    return listing
+    if (summary.future.length > 0) this.#log.warn({ cluster: name, files: summary.future }, 'archives dated after the clock are not counted as newest (clock went back, or misnamed files)')
+    this.#store.setExtra(name, 'license_snapshot_archives', summary.count)
+    this.#store.setExtra(name, 'license_snapshot_last_success_timestamp_seconds', summary.newest === undefined ? undefined : summary.newest.takenMs / 1000)
+    this.#store.setExtra(name, 'license_snapshot_size_bytes', summary.newest?.size)
+    return summary
   }
 
   #schedule (e: Slot<ArchiveState>, atMs: number): void {
@@ -232,9 +223,4 @@ export class SnapshotArchiver {
       this.#log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
     }
   }
-}
-
-/** The newest archive of a listing by the time in its name, leaving out those dated after the clock. */
-function newestOf (listing: ClusterListing, nowMs: number): ClusterListing['archives'][number] | undefined {
-  return listing.archives.filter(a => a.takenMs <= nowMs + FUTURE_TOLERANCE_MS).at(-1)
 }

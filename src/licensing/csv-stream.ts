@@ -57,6 +57,11 @@ export class CsvReader {
   #skipLf = false
   #line = 1
   #first = true
+  /**
+   * Set by a consumer that can tell from a line's bytes that it does not need the record (e.g. a day already
+   * known from a newer snapshot): a plain line (no quotes) for which it returns false is skipped undecoded.
+   */
+  peek: ((line: Buffer, start: number, end: number) => boolean) | undefined
 
   constructor (onRecord: (r: CsvRecord) => void, limits: Partial<CsvLimits> = {}) {
     this.#onRecord = onRecord
@@ -91,7 +96,8 @@ export class CsvReader {
         if (nextCr >= 0 && nextCr < pos) nextCr = data.indexOf(CR, pos)
         if ((nextQuote < 0 || nextQuote >= lf) && (nextCr < 0 || nextCr >= lineEnd)) {
           this.#check(lineEnd - pos)
-          this.#emit(data.toString('utf8', pos, lineEnd).split(','), false, 1)
+          if (this.peek === undefined || this.peek(data, pos, lineEnd)) this.#emit(data.toString('utf8', pos, lineEnd).split(','), false, 1)
+          else this.#line++
           pos = lf + 1
           continue
         }

@@ -92,6 +92,7 @@ function parseDate (text: string): string | undefined {
 }
 
 const NUMBER = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+const COMMA_BYTE = 0x2c
 
 /** Required columns (header name, lower case) and the accepted alternatives. */
 const COLUMNS = {
@@ -162,20 +163,48 @@ export function dailyRow (r: CsvRecord, row: number, col: Columns): { ok: true, 
 export class DailyCsvParser {
   readonly #onRow: (row: DailyRow) => void
   readonly #onError: (e: DailyRowError) => void
+  readonly #wanted: ((date: string) => boolean) | undefined
   #columns: Columns | undefined
   #header: DailyRowError | undefined
   #row = 0
+  #reader: CsvReader | undefined
 
-  constructor (onRow: (row: DailyRow) => void, onError: (e: DailyRowError) => void) {
+  /**
+   * `wanted`, when given, is asked about each plain row's date text before the row is decoded: false skips
+   * it (neither a row nor an error). Rows it cannot see (quoted) are decoded as usual.
+   */
+  constructor (onRow: (row: DailyRow) => void, onError: (e: DailyRowError) => void, wanted?: (date: string) => boolean) {
     this.#onRow = onRow
     this.#onError = onError
+    this.#wanted = wanted
   }
 
   /** Why the header could not be used (then no row was read), if so. */
   get headerError (): DailyRowError | undefined { return this.#header }
 
   /** A {@link CsvReader} that feeds this parser. */
-  reader (): CsvReader { return new CsvReader(r => this.record(r)) }
+  reader (): CsvReader {
+    this.#reader = new CsvReader(r => this.record(r))
+    return this.#reader
+  }
+
+  /** Once the header is known: let the reader skip unwanted plain rows from their date field alone. */
+  #peekDates (dateColumn: number): void {
+    const wanted = this.#wanted
+    if (wanted === undefined || this.#reader === undefined) return
+    this.#reader.peek = (buf, start, end) => {
+      let s = start
+      for (let i = 0; i < dateColumn; i++) {
+        const comma = buf.indexOf(COMMA_BYTE, s)
+        if (comma < 0 || comma >= end) return true
+        s = comma + 1
+      }
+      const comma = buf.indexOf(COMMA_BYTE, s)
+      const keep = wanted(buf.toString('latin1', s, comma < 0 || comma > end ? end : comma))
+      if (!keep) this.#row++
+      return keep
+    }
+  }
 
   /** One record. */
   record (r: CsvRecord): void {
@@ -184,8 +213,10 @@ export class DailyCsvParser {
     this.#row++
     if (this.#columns === undefined) {
       const h = headerColumns(r)
-      if (h.ok) this.#columns = h.columns
-      else this.#header = { row: 1, line: r.line, reason: h.reason }
+      if (h.ok) {
+        this.#columns = h.columns
+        this.#peekDates(h.columns.date)
+      } else this.#header = { row: 1, line: r.line, reason: h.reason }
       return
     }
     const res = dailyRow(r, this.#row, this.#columns)

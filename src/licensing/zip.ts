@@ -49,6 +49,8 @@ export type SnapshotFailureReason = 'zip_bomb' | 'invalid_zip' | 'bad_csv' | 'no
 export interface SnapshotSink {
   row (row: DailyRow, file: string): void
   badRow (error: DailyRowError, file: string): void
+  /** Asked with a plain row's date text before the row is decoded: false skips the row (see DailyCsvParser). */
+  wanted?: (date: string) => boolean
 }
 
 /** What a snapshot held besides its rows. */
@@ -110,7 +112,8 @@ export async function readSnapshot (source: ZipSource, sink: SnapshotSink, limit
         throw new Failure('zip_bomb', `entry ${name} declares ${MiB(entry.uncompressedSize)} uncompressed, more than the limit of ${MiB(lim.maxEntryBytes)} per entry`)
       }
       const budget = Math.min(lim.maxEntryBytes, lim.maxTotalBytes - total)
-      const parser = new DailyCsvParser(r => guard(() => sink.row(r, name)), e => guard(() => sink.badRow(e, name)))
+      const wanted = sink.wanted
+      const parser = new DailyCsvParser(r => guard(() => sink.row(r, name)), e => guard(() => sink.badRow(e, name)), wanted === undefined ? undefined : date => { let keep = true; guard(() => { keep = wanted(date) }); return keep })
       const csv = parser.reader()
       const overBudget = (): never => { throw new Failure('zip_bomb', `daily CSVs inflate to more than the limit of ${MiB(lim.maxTotalBytes)} in total (${MiB(total)} before ${name})`) }
       try {

@@ -14,7 +14,7 @@ import type { PeriodReport } from '../../src/licensing/period-report.js'
 import { Store } from '../../src/polling/store.js'
 import { createLogger } from '../../src/util/logger.js'
 import { systemClock } from '../../src/util/timer.js'
-import { LogCapture, tempDir, testIndex, waitFor } from '../helpers.js'
+import { LogCapture, seriesValue, tempDir, testIndex, waitFor } from '../helpers.js'
 import { products } from '../simulator/ibm.js'
 import { startSimulator } from '../simulator/server.js'
 import { DAY, at, writeSnapshot } from '../fixtures/vault.js'
@@ -93,6 +93,7 @@ t.test('the exporter: a restore under an archive\'s name is read again; last suc
   const file = writeSnapshot(vault, 'ocp', taken, { rows: [[day(taken - DAY), 5]] })
   // A backup restored today: an old name with a fresh mtime.
   utimesSync(file, new Date(), new Date())
+  writeFileSync(join(vault, 'ocp', archiveName(taken - DAY)), '<html>not a zip</html>')
   const temp = join(vault, 'ocp', `.${archiveName(taken)}.1a2b3c4d.tmp`)
   writeFileSync(temp, 'half a zip')
   utimesSync(temp, new Date(taken), new Date(taken))
@@ -107,6 +108,8 @@ t.test('the exporter: a restore under an archive\'s name is read again; last suc
   t.notOk(readdirSync(join(vault, 'ocp')).includes(temp.split('/').pop()!), 'the temp file of an interrupted write is removed at start')
 
   await exporter.evidence.idle()
+  const refused = await waitFor(async () => seriesValue((await exporter.app.inject({ url: '/metrics' })).body, 'license_snapshot_refused_archives', { cluster: 'ocp', reason: 'invalid_zip' }), 5000, 'the refused archive on /metrics')
+  t.equal(refused, 1, 'the damaged archive is counted by reason')
   const report = async (): Promise<PeriodReport> => (await exporter.app.inject({ url: `/api/v1/report?from=${day(taken - DAY)}&to=${day(taken - DAY)}` })).json<PeriodReport>()
   t.equal((await report()).rows[0]?.peak, 5)
   // The archive is restored from a backup that holds other figures, under the same name.

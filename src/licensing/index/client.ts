@@ -48,7 +48,9 @@ export class EvidenceIndex implements EvidenceCatalog {
       ...(this.#opts.limits !== undefined ? { limits: this.#opts.limits } : {}),
       ...(this.#opts.takenFromMs !== undefined ? { takenFromMs: this.#opts.takenFromMs } : {}),
     }
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings })
+    // A small young generation: the worker's garbage is short-lived (one archive at a time), and a young
+    // generation of the exporter's size (--max-semi-space-size) would hold tens of MB for nothing.
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 8 } })
     worker.unref()
     worker.on('message', (m: WorkerMessage) => this.#onMessage(m))
     worker.on('error', err => this.#opts.log.error({ err: String(err) }, 'evidence index worker failed'))
@@ -120,7 +122,8 @@ export class EvidenceIndex implements EvidenceCatalog {
     worker.ref()
     const exited = new Promise<void>(resolve => worker.once('exit', () => resolve()))
     worker.postMessage({ op: 'close' })
-    const timer = setTimeout(() => { void worker.terminate() }, 3000)
+    // A transaction cut short is rolled back by SQLite at the next open: the index stays consistent.
+    const timer = setTimeout(() => { void worker.terminate() }, 2000)
     await exited
     clearTimeout(timer)
   }

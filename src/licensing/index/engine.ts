@@ -7,9 +7,10 @@
  * transaction is never seen half done; queries go first.
  */
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
-import { clusterDir, listCluster, listFolders, VaultError, type ArchiveFile, type RefusedFile } from '../../archive/vault.js'
+import { listCluster, listFolders, type ArchiveFile, type RefusedFile } from '../../archive/listing.js'
+import { clusterDir, VaultError } from '../../archive/vault.js'
 import { TaskQueue } from '../../util/task-queue.js'
-import { ingestArchive, type IngestOptions, type IngestOutcome, type IngestTarget } from './ingest.js'
+import { ingestArchive, loadArchive, type IngestOptions, type IngestOutcome, type IngestTarget, type Loaded } from './ingest.js'
 import { forgetArchive, sameContent } from './forget.js'
 import type { ArchiveRow, IndexStore } from './store.js'
 
@@ -43,7 +44,7 @@ export interface EngineOptions extends Omit<IngestOptions, 'nowMs'> {
 }
 
 /** Archives read between two {@link EngineOptions.onSettled} calls during a long backlog. */
-export const SETTLE_EVERY = 1000
+export const SETTLE_EVERY = 500
 
 const key = (directory: string, cluster: string): string => `${directory}\0${cluster}`
 const queueKey = (t: IngestTarget): string => `${t.cluster}:${t.name}`
@@ -61,6 +62,8 @@ export class IndexEngine {
   /** New archives to read, oldest first (popped from the end). */
   readonly #backlog: IngestTarget[] = []
   #draining = false
+  /** The next backlog archive's file, read ahead. */
+  #prefetched: { key: string, loaded: Promise<Loaded> } | undefined
   /** Per cluster folder: files named like archives that are not (links, FIFOs, bad names), and listing errors. */
   readonly refusedFiles = new Map<string, RefusedFile[]>()
   readonly listErrors = new Map<string, string>()
@@ -97,6 +100,8 @@ export class IndexEngine {
       // New archives are read newest first (the backlog is popped from its end), so recent windows are right early.
       for (const t of fresh) this.#backlog.push(t)
       this.#backlog.sort((a, b) => a.takenMs - b.takenMs)
+      // Listing a big vault leaves garbage (a stat per file): give it back before the reading starts.
+      this.#opts.onSettled?.()
       this.#drain(nowMs)
     })
     return Promise.all([...listed, done]).then(() => undefined)
@@ -115,14 +120,22 @@ export class IndexEngine {
     return found
   }
 
-  /** Read the backlog one archive per task, so that queries and changes go between them. */
+  /**
+   * Read the backlog one archive per task, so that queries and changes go between them; the next archive's
+   * file is read while this one is parsed.
+   */
   #drain (nowMs: number): void {
     if (this.#draining || this.#backlog.length === 0) return
     this.#draining = true
     void this.queue.push(LANE.ingest, async () => {
       const t = this.#backlog.pop()!
+      const pre = this.#prefetched?.key === queueKey(t) ? this.#prefetched.loaded : undefined
+      if (pre === undefined) this.#dropPrefetched()
+      const next = this.#backlog.at(-1)
+      this.#prefetched = next === undefined ? undefined : { key: queueKey(next), loaded: loadArchive(next) }
+      this.#prefetched?.loaded.catch(() => undefined)
       try {
-        await this.#ingest(t, nowMs)
+        await this.#ingest(t, nowMs, pre)
       } catch (err) {
         this.#opts.log('error', 'indexing an archive failed', { cluster: t.clusterName, file: t.name, err: String(err) })
       } finally {
@@ -214,14 +227,18 @@ export class IndexEngine {
     })
   }
 
-  async #ingest (t: IngestTarget, nowMs: number): Promise<IngestOutcome> {
-    const out = await ingestArchive(this.store, t, { ...this.#opts, nowMs })
+  /** Close a prefetched file that will not be read (the backlog changed order). */
+  #dropPrefetched (): void {
+    void this.#prefetched?.loaded.then(l => l.opened.handle.close(), () => undefined)
+    this.#prefetched = undefined
+  }
+
+  async #ingest (t: IngestTarget, nowMs: number, pre?: Promise<Loaded>): Promise<IngestOutcome> {
+    const out = await ingestArchive(this.store, t, { ...this.#opts, nowMs }, pre)
     this.version++
     if (out.state !== 'good') this.#opts.log('warn', 'audit snapshot archive not used', { cluster: t.clusterName, file: t.name, verdict: out.state, reason: out.state === 'io' ? 'io' : out.reason, message: out.message })
-    if (++this.#read % SETTLE_EVERY === 0) {
-      this.#opts.log('info', 'evidence index: archives read', { read: this.#read, pending: this.pending })
-      this.#opts.onSettled?.()
-    }
+    if (++this.#read % SETTLE_EVERY === 0) this.#opts.onSettled?.()
+    if (this.#read % 1000 === 0) this.#opts.log('info', 'evidence index: archives read', { read: this.#read, pending: this.pending })
     return out
   }
 

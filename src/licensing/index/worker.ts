@@ -22,9 +22,9 @@ const log: IndexLog = (level, msg, fields = {}) => post({ event: 'log', level, m
 
 const opened = openIndex(settings.location)
 // Reading archives and computing reports make garbage by the gigabyte, and V8 keeps the pages it grew to: a
-// memory-reducing GC (with node's --expose-gc, as the image runs) when this thread's heap grew by 16 MiB, every
-// thousand archives of a backlog and whenever the queue runs dry, gives them back.
-const trimmer = new HeapTrimmer({ gc: exposedGc(), growthBytes: 16 * 1024 * 1024, rss: () => getHeapStatistics().total_heap_size })
+// memory-reducing GC (with node's --expose-gc, as the image runs) when this thread's heap grew by 8 MiB, every
+// 500 archives of a backlog and whenever the queue runs dry, gives them back.
+const trimmer = new HeapTrimmer({ gc: exposedGc(), growthBytes: 8 * 1024 * 1024, rss: () => getHeapStatistics().total_heap_size })
 const engine = new IndexEngine(new IndexStore(opened.db), {
   log, maxArchiveBytes: settings.maxArchiveBytes, takenFromMs: settings.takenFromMs,
   onSettled: () => { trimmer.idle() },
