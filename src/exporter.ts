@@ -85,12 +85,12 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     onStats: stats => {
       processMetrics.setEvidence(stats)
       evidenceExtras.publish(store, config, stats)
-      // A backlog read to the end: the quarter's figures are complete now.
-      if (stats.archives.pending === 0 && backlog) void quarter.refresh()
-      backlog = stats.archives.pending > 0
+      // Archives read and nothing left to read: the quarter's figures change.
+      if (stats.archives.pending === 0 && stats.read !== lastRead) void quarter.refresh()
+      if (stats.archives.pending === 0) lastRead = stats.read
     },
   })
-  let backlog = false
+  let lastRead = 0
   const keeper = new EvidenceKeeper({ sync: (roots, nowMs) => evidence.sync(roots, nowMs), config: () => config, log })
   const report = (window: ReportWindow) => periodReport({
     window, clusters: reportClusters(config), states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(),

@@ -37,19 +37,23 @@ export interface ClusterListing {
   temps: Array<{ name: string, mtimeMs: number }>
 }
 
-/** The contents of a cluster folder (empty when it does not exist). Throws a {@link VaultError} when it is a link or unreadable. */
-export async function listCluster (dir: string): Promise<ClusterListing> {
-  const out: ClusterListing = { archives: [], refused: [], temps: [] }
-  let entries: Dirent[]
+/** The entries of a cluster folder (none when it does not exist); a link or anything but a folder is refused. */
+async function entriesOf (dir: string): Promise<Dirent[]> {
   try {
     const st = await lstat(dir)
     if (!st.isDirectory()) throw new VaultError('not_regular', `${dir} is ${kind(st)}, not a folder: it is not followed`)
-    entries = await readdir(dir, { withFileTypes: true })
+    return await readdir(dir, { withFileTypes: true })
   } catch (err) {
     if (err instanceof VaultError) throw err
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw new VaultError('io', `cannot list ${dir}: ${codeOf(err)}`)
   }
+}
+
+/** The contents of a cluster folder (empty when it does not exist). Throws a {@link VaultError} when it is a link or unreadable. */
+export async function listCluster (dir: string): Promise<ClusterListing> {
+  const out: ClusterListing = { archives: [], refused: [], temps: [] }
+  const entries = await entriesOf(dir)
   // lstat in batches: a folder of two years of daily archives is 730 calls, done a few dozen at a time.
   for (let i = 0; i < entries.length; i += LSTAT_BATCH) await Promise.all(entries.slice(i, i + LSTAT_BATCH).map(e => classify(dir, e, out)))
   out.archives.sort((a, b) => a.takenMs - b.takenMs)
@@ -99,16 +103,7 @@ export interface ClusterSummary {
  */
 export async function summarizeCluster (dir: string, notAfterMs: number): Promise<ClusterSummary> {
   const out: ClusterSummary = { count: 0, newest: undefined, future: [], temps: [] }
-  let entries: Dirent[]
-  try {
-    const st = await lstat(dir)
-    if (!st.isDirectory()) throw new VaultError('not_regular', `${dir} is ${kind(st)}, not a folder: it is not followed`)
-    entries = await readdir(dir, { withFileTypes: true })
-  } catch (err) {
-    if (err instanceof VaultError) throw err
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out
-    throw new VaultError('io', `cannot list ${dir}: ${codeOf(err)}`)
-  }
+  const entries = await entriesOf(dir)
   const dated: Array<{ name: string, takenMs: number }> = []
   for (const e of entries) {
     if (!e.isFile()) continue

@@ -38,6 +38,7 @@ export class QuarterToDate {
   readonly #clock: Clock
   #samples: LabeledSample[] = []
   #report: PeriodReport | undefined
+  #twice = new Set<string>()
   #timer: CancelTimer | undefined
   #running: Promise<void> | undefined
   #again = false
@@ -98,6 +99,11 @@ export class QuarterToDate {
       const archiving = clusters.some(r => r.name === c.cluster && r.snapshotDirectory !== undefined)
       if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', c.missing.length * 86_400)
     }
+    // A cluster configured twice (its snapshots carry another entry's cluster id) is left out of the figures:
+    // say so where alerts see it, not only in the report.
+    const twice = new Set(report.evidence_problems.filter(p => p.reason === 'duplicate_cluster').map(p => p.cluster))
+    for (const name of new Set([...twice, ...this.#twice])) store.setExtra(name, 'license_snapshot_refused_archives', twice.has(name) ? 1 : 0, { reason: 'duplicate_cluster' })
+    this.#twice = twice
     this.#samples = clusters.length === 0 ? [] : multiclusterSamples(report)
     this.#report = clusters.length === 0 ? undefined : report
     this.#opts.onChange()

@@ -205,3 +205,23 @@ t.test('CSV: quoting, formula guard, missing days, empty cells', async t => {
   t.equal(lines[0]!.split(',').slice(13).join(','), "'-a peak,'-a peak_date,'-a on peak_date,b peak,b peak_date,b on peak_date")
   t.equal(lines[1], `"'=HYPERLINK(""x""), ""quoted""",id,${VPC},1.5,2020-03-01,1.5,false,,,,2020-03-01,2020-03-02,'-a: 2020-03-02; b: 2020-03-01 2020-03-02,1.5,2020-03-01,1.5,,,`)
 })
+
+t.test('a product used only on a cluster without daily data: compliance is unknown unless even the upper bound fits, false when the known peak is over', async t => {
+  const fallback = [currentPeak({ product: 'IBM Db2', product_id: 'db2', unit: VPC, quantity: 16, peak: Date.parse('2020-03-02T00:00:00Z') / 1000 })]
+  const at = (quota: number): unknown[] => {
+    const r = multiclusterReport({
+      window: WINDOW,
+      clusters: [cluster('cluster1', [{ archiveTimeMs: 1, rows: rows(C1) }]), cluster('cluster3', [], fallback)],
+      entitlements: [{ product: 'IBM Db2', unit: VPC, quota }],
+    }).rows.find(x => x.product === 'IBM Db2')!
+    return [r.peak, r.sum_of_cluster_peaks, r.complete, r.compliant]
+  }
+  t.same(at(10), [0, 16, false, null], 'peak 0 from the clusters with daily data, 16 on the other: not compliant-true')
+  t.same(at(20), [0, 16, false, true], 'even the upper bound fits: compliant')
+  const over = multiclusterReport({
+    window: WINDOW,
+    clusters: [cluster('cluster1', [{ archiveTimeMs: 1, rows: rows(C1) }]), cluster('cluster3', [], [currentPeak({ product: CP4I, product_id: CP4I_ID, unit: VPC, quantity: 5, peak: undefined })])],
+    entitlements: [{ product: CP4I, unit: VPC, quota: 20 }],
+  }).rows[0]!
+  t.same([over.peak, over.compliant], [30, false], 'the known peak alone is over: false')
+})
