@@ -187,10 +187,13 @@ export class SnapshotArchiver {
       return failed('io', `cannot write the archive in ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
     }
     const name = archiveName(at)
-    await this.#catalog?.archived(directory, cluster.name, name, at, at).catch((err: unknown) => {
+    const verdict = await this.#catalog?.archived(directory, cluster.name, name, at, at).catch((err: unknown) => {
       this.#log.warn({ cluster: cluster.name, file: name, err: String(err) }, 'the evidence index could not read the new archive now; it will at its next sync')
+      return 'io'
     })
-    await this.#retain(cluster, at)
+    // Retention only after a good new archive is in place and read.
+    if (verdict === 'good') await this.#retain(cluster, at)
+    else if (verdict !== undefined) this.#log.warn({ cluster: cluster.name, file: name, verdict }, 'the new archive was not read good: retention skipped, every archive kept')
     this.#store.setExtra(cluster.name, 'license_snapshot_last_attempt_timestamp_seconds', at / 1000)
     await this.#fromVault(cluster.name, directory)
     this.#onArchived()

@@ -7,8 +7,8 @@ import type { RetainedArchive } from './retention.js'
 
 /** The evidence index, as the archiver uses it. */
 export interface EvidenceCatalog {
-  /** Read a just-written archive now; resolves when its verdict is recorded. */
-  archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<void>
+  /** Read a just-written archive now; resolves with its verdict (`good`, `refused`, `quarantined`, `io`). */
+  archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<string>
   /** Every indexed archive of a cluster folder with its verdict and the last day it is the newest source of. */
   retention (directory: string, cluster: string): Promise<RetainedArchive[]>
   /** Look at one cluster folder again (after retention removed archives). */

@@ -7,9 +7,11 @@
  *   need a person, and neither is a reason to delete.
  * - **A clock ahead of the evidence does not age it.** Age is measured from the earlier of the clock and the
  *   newest good archive's evidence time (its snapshot time, or the end of the last day it has data for when
- *   that is earlier): one download under a clock two years fast removes nothing.
- * - An archive is kept while it is younger than `keep_for`, while it is among the newest `keep` good archives,
- *   while it is still the newest source of any day inside `keep_for`, and while its verdict is not known yet.
+ *   that is earlier); only archives with daily data count: one download under a clock two years fast, with or
+ *   without rows, removes nothing.
+ * - An archive is kept while it is younger than `keep_for`, while it is among the newest `keep` good archives
+ *   with daily data, while it is still the newest source of any day inside `keep_for`, and while its verdict
+ *   is not known yet.
  */
 
 /** How far in the future of the clock an archive may be dated before it counts as misdated. */
@@ -33,7 +35,7 @@ export interface RetainedArchive {
   state: 'good' | 'refused' | 'quarantined' | 'pending'
   /** The last day (`YYYY-MM-DD`) this archive is the newest source of; undefined when it is of none. */
   lastWonDay: string | undefined
-  /** The end of the last day it holds data for, as Unix ms (good archives). */
+  /** The end of the last day it holds data for, as Unix ms (good archives with rows; undefined without). */
   dataEndMs: number | undefined
 }
 
@@ -46,9 +48,10 @@ export function retentionPlan (archives: readonly RetainedArchive[], retention: 
   if (future !== undefined) {
     return { remove: [], paused: `${future.name} is dated after the clock (${new Date(nowMs).toISOString()}): retention is paused until the clock passes it or the file is moved away` }
   }
-  const good = archives.filter(a => a.state === 'good').sort((a, b) => b.takenMs - a.takenMs)
-  if (good.length === 0) return { remove: [], paused: 'no archive has been read good yet' }
-  const evidenceMs = Math.max(...good.map(a => Math.min(a.takenMs, a.dataEndMs ?? a.takenMs)))
+  // Only archives with daily data are evidence of what time it is (an empty snapshot under a fast clock is not).
+  const good = archives.filter(a => a.state === 'good' && a.dataEndMs !== undefined).sort((a, b) => b.takenMs - a.takenMs)
+  if (good.length === 0) return { remove: [], paused: 'no archive with daily data has been read yet' }
+  const evidenceMs = Math.max(...good.map(a => Math.min(a.takenMs, a.dataEndMs!)))
   const cutoffMs = Math.min(nowMs, evidenceMs) - retention.keepForMs
   const cutoffDay = new Date(cutoffMs).toISOString().slice(0, 10)
   const protectedNewest = new Set(good.slice(0, retention.keep).map(a => a.name))

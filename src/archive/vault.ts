@@ -1,13 +1,13 @@
 /**
  * The evidence vault on disk: `<directory>/<cluster>/<time>.zip`, one file per archived audit snapshot.
- * Files are written once, atomically (temp file, flush, rename, directory sync), never over an existing one,
+ * Files are written once, atomically (temp file, flush, hard link, directory sync), never over an existing one,
  * and only ever removed by retention. Only regular files count: opening uses `O_NOFOLLOW | O_NONBLOCK` and
  * checks the file, so a link swapped in after a listing is not followed and a FIFO cannot block (listing.ts
  * lists folders). The snapshot time is the one in the file name; the file's mtime is never used for it.
  */
 import { randomBytes } from 'node:crypto'
 import { constants, type Dirent } from 'node:fs'
-import { lstat, mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
+import { link, lstat, mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 
 const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/
@@ -82,15 +82,29 @@ export async function writeArchive (dir: string, atMs: number, body: Buffer): Pr
   try {
     await mkdir(dir, { recursive: true, mode: 0o750 })
     await writeFile(tmp, body, { mode: 0o640, flush: true })
-    const existing = await lstat(file).then(() => true, () => false)
-    if (existing) throw Object.assign(new Error(`${file} exists already: archives are written once`), { code: 'EEXIST' })
-    await rename(tmp, file)
-  } catch (err) {
+    await publish(tmp, file)
+  } finally {
     await unlink(tmp).catch(() => undefined)
-    throw err
   }
   await syncDir(dir)
   return file
+}
+
+/**
+ * Give the written temp file its archive name, never over an existing file: a hard link fails when the name
+ * exists (atomic, race-free). Where the file system has no hard links, a rename after a check does it.
+ */
+async function publish (tmp: string, file: string): Promise<void> {
+  const exists = (): Error => Object.assign(new Error(`${file} exists already: archives are written once`), { code: 'EEXIST' })
+  try {
+    await link(tmp, file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw exists()
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err
+    if (await lstat(file).then(() => true, () => false)) throw exists()
+    await rename(tmp, file)
+  }
 }
 
 /** Make a rename in `dir` durable (best effort: some file systems cannot sync a folder). */

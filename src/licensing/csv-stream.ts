@@ -71,8 +71,8 @@ export class CsvReader {
   /** Feed the next bytes. */
   push (chunk: Buffer): void {
     let buf = chunk
+    if (buf.length === 0) return
     if (this.#first) {
-      if (buf.length === 0) return
       this.#first = false
       checkEncoding(buf)
       if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3)
@@ -85,11 +85,14 @@ export class CsvReader {
       this.#skipLf = false
       if (data[0] === LF) pos = 1
     }
-    // Next quote and CR at or after `pos` (-1: none left): found again only once passed, so scanning stays linear.
+    // Next LF, quote and CR at or after `pos` (-1: none left): found again only once passed, so scanning stays
+    // linear whatever the line endings.
+    let nextLf = data.indexOf(LF, pos)
     let nextQuote = data.indexOf(QUOTE, pos)
     let nextCr = data.indexOf(CR, pos)
     while (pos < data.length) {
-      const lf = data.indexOf(LF, pos)
+      if (nextLf >= 0 && nextLf < pos) nextLf = data.indexOf(LF, pos)
+      const lf = nextLf
       if (lf >= 0) {
         const lineEnd = lf > pos && data[lf - 1] === CR ? lf - 1 : lf
         if (nextQuote >= 0 && nextQuote < pos) nextQuote = data.indexOf(QUOTE, pos)

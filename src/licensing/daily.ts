@@ -193,14 +193,18 @@ export class DailyCsvParser {
     const wanted = this.#wanted
     if (wanted === undefined || this.#reader === undefined) return
     this.#reader.peek = (buf, start, end) => {
+      // The date field's bounds, scanning this line only (never past `end`: lines are short, buffers are not).
       let s = start
-      for (let i = 0; i < dateColumn; i++) {
-        const comma = buf.indexOf(COMMA_BYTE, s)
-        if (comma < 0 || comma >= end) return true
-        s = comma + 1
+      let column = 0
+      let i = start
+      for (; i < end; i++) {
+        if (buf[i] !== COMMA_BYTE) continue
+        if (column === dateColumn) break
+        column++
+        s = i + 1
       }
-      const comma = buf.indexOf(COMMA_BYTE, s)
-      const keep = wanted(buf.toString('latin1', s, comma < 0 || comma > end ? end : comma))
+      if (column !== dateColumn) return true
+      const keep = wanted(buf.toString('utf8', s, i))
       if (!keep) this.#row++
       return keep
     }

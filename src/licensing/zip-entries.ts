@@ -94,6 +94,10 @@ export async function * entriesOf (file: ZipFile): AsyncGenerator<Entry> {
  */
 export async function inflate (file: ZipFile, entry: Entry, name: string, budget: number, onChunk: (c: Buffer) => void, overBudget?: () => never): Promise<number> {
   if (entry.isEncrypted() || !entry.canDecodeFileData()) throw new ZipFailure('invalid_zip', `entry ${name} is encrypted or uses an unsupported compression method`)
+  // Deflate never grows data by more than a few bytes per 16 KiB block: more compressed bytes than that is a
+  // damaged or hostile entry (and would otherwise be read whole before any other check).
+  const most = entry.compressionMethod === 0 ? entry.uncompressedSize : entry.uncompressedSize + Math.ceil(entry.uncompressedSize / 100) + 1024
+  if (entry.compressedSize > most) throw new ZipFailure('zip_bomb', `entry ${name} holds ${entry.compressedSize} compressed bytes for ${entry.uncompressedSize} declared: its header understates its size`)
   const small = entry.uncompressedSize <= SYNC_INFLATE_BYTES
   let stream: Readable
   try {

@@ -112,8 +112,12 @@ export async function readSnapshot (source: ZipSource, sink: SnapshotSink, limit
         throw new Failure('zip_bomb', `entry ${name} declares ${MiB(entry.uncompressedSize)} uncompressed, more than the limit of ${MiB(lim.maxEntryBytes)} per entry`)
       }
       const budget = Math.min(lim.maxEntryBytes, lim.maxTotalBytes - total)
-      const wanted = sink.wanted
-      const parser = new DailyCsvParser(r => guard(() => sink.row(r, name)), e => guard(() => sink.badRow(e, name)), wanted === undefined ? undefined : date => { let keep = true; guard(() => { keep = wanted(date) }); return keep })
+      const wanted = sink.wanted === undefined ? undefined : (date: string): boolean => {
+        let keep = true
+        guard(() => { keep = sink.wanted!(date) })
+        return keep
+      }
+      const parser = new DailyCsvParser(r => guard(() => sink.row(r, name)), e => guard(() => sink.badRow(e, name)), wanted)
       const csv = parser.reader()
       const overBudget = (): never => { throw new Failure('zip_bomb', `daily CSVs inflate to more than the limit of ${MiB(lim.maxTotalBytes)} in total (${MiB(total)} before ${name})`) }
       try {

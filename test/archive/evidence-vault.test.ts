@@ -63,6 +63,22 @@ t.test('one download under a clock two years fast removes nothing, and its archi
   t.equal(store.get('ocp')?.extras.get('license_snapshot_last_success_timestamp_seconds')?.value, (NOW + DAY) / 1000, 'last success is not the future-named archive')
 })
 
+t.test('a download with no daily row, under a clock two years fast, removes nothing either', async t => {
+  const token = 'ibm-clock-token-02'
+  const sim = await startSimulator({ ocp: { kind: 'ibm', token, snapshotTodayMs: NOW, products: [] } })
+  const vault = tempDir('license-exporter-test-', t)
+  const config = await parseConfig(`clusters:\n  - { name: ocp, type: ibm_license_service, url: "${sim.baseUrl('ocp')}", token: ${token}, snapshot: { directory: ${vault} } }\n`, 'x.yaml')
+  for (const ago of [480, 360, 240, 120, 1]) writeSnapshot(vault, 'ocp', NOW - ago * DAY, { rows: [[day(NOW - ago * DAY), 3]] })
+  const index = testIndex(t)
+  await index.sync([{ directory: vault, clusters: ['ocp'] }], NOW)
+  await index.idle()
+  const archiver = new SnapshotArchiver({ store: new Store(), log: createLogger('silent'), clock: { ...systemClock, now: () => NOW + 730 * DAY }, catalog: index })
+  archiver.apply(config)
+  t.teardown(async () => { await archiver.stop(); await sim.close() })
+  t.ok((await archiver.runNow('ocp')).ok)
+  t.equal(readdirSync(join(vault, 'ocp')).length, 6, 'the five archives stay beside the empty one')
+})
+
 t.test('retention keeps the only archive holding the cut-off day', async t => {
   const token = 'ibm-cutoff-token-01'
   const sim = await startSimulator({ ocp: { kind: 'ibm', token, snapshotTodayMs: NOW } })

@@ -38,7 +38,7 @@ t.test('the rule: verdicts', async t => {
   const pending = { ...good(900), state: 'pending' as const, dataEndMs: undefined }
   t.same(retentionPlan([refused, pending, good(10, 0)], rule, NOW).remove, [refused.name], 'an unreadable archive past keep_for goes; one not read yet stays')
   t.same(retentionPlan([good(800), refused], rule, NOW).remove, [], '`keep` counts good archives only: the refused one cannot stand in for the last good one')
-  t.same(retentionPlan([refused, pending], rule, NOW), { remove: [], paused: 'no archive has been read good yet' })
+  t.same(retentionPlan([refused, pending], rule, NOW), { remove: [], paused: 'no archive with daily data has been read yet' })
 })
 
 t.test('the rule: a clock in the past of the evidence pauses retention; a clock ahead of it does not age it', async t => {
@@ -55,6 +55,9 @@ t.test('the rule: a clock in the past of the evidence pauses retention; a clock 
   const ahead = retentionPlan([...five, written], rule, fast)
   t.same(ahead.remove, [], 'a clock two years fast removes none of the 16 months')
   t.equal('cutoffMs' in ahead ? ahead.cutoffMs : 0, NOW + 12 * 3_600_000 - 730 * DAY, 'age is measured from the evidence, not the clock')
+  const empty = { ...written, lastWonDay: undefined, dataEndMs: undefined }
+  t.same(retentionPlan([...five, empty], rule, fast).remove, [], 'nor does one whose snapshot holds no daily row: it is no evidence of the time')
+  t.same(retentionPlan([good(800), { ...good(1, 0), dataEndMs: undefined }], rule, NOW).remove, [], '`keep` protects the newest archive with daily data, not an empty one')
 })
 
 t.test('with keep_for at its default, a download keeps the 700-day archive and removes the 800-day one; a failed download removes nothing', async t => {

@@ -156,3 +156,13 @@ t.test('two daily CSVs of 63 MiB each stream through in bounded memory', async t
   t.equal(r.status, 0, r.stderr.slice(-500))
   t.ok((r.report?.rows[0]?.peak ?? 0) > 1_000_000, `duplicate rows add up: ${r.report?.rows[0]?.peak}`)
 })
+
+t.test('what a snapshot cannot hold is refused, and bounded: rows older than three years, more than 10,000 products', async t => {
+  const { vault, config } = setup(t, ['old', 'many'])
+  writeSnapshot(vault, 'old', at('2026-03-02'), { rows: [['2026-03-01', 4], ['1900-01-01', 999], ['2020-01-01', 999]] })
+  const rows: Row[] = Array.from({ length: 10_001 }, (_, i) => ['2026-03-01', 1, `Product ${i}`, `id${i}`])
+  writeSnapshot(vault, 'many', at('2026-03-02'), { rows })
+  const r = await offlineReport(config, '2026-03-01', '2026-03-01')
+  t.equal(r.report?.rows.find(x => x.product === 'IBM MQ Advanced')?.peak, 4)
+  t.match(r.report?.evidence_problems, [{ cluster: 'old', reason: 'rows_too_old', message: /^2 row\(s\)/ }, { cluster: 'many', reason: 'bad_csv', message: /more than 10000 products and metrics in one snapshot/ }])
+})

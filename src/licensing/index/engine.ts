@@ -7,29 +7,18 @@
  * transaction is never seen half done; queries go first.
  */
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
-import { listCluster, listFolders, type ArchiveFile, type RefusedFile } from '../../archive/listing.js'
+import { listCluster, type ArchiveFile, type RefusedFile } from '../../archive/listing.js'
 import { clusterDir, VaultError } from '../../archive/vault.js'
 import { TaskQueue } from '../../util/task-queue.js'
 import { ingestArchive, loadArchive, type IngestOptions, type IngestOutcome, type IngestTarget, type Loaded } from './ingest.js'
 import { forgetArchive, sameContent } from './forget.js'
+import { orphanFolders, type OrphanFolder, type SyncRoot } from './orphans.js'
+
+export type { OrphanFolder, SyncRoot }
 import type { ArchiveRow, IndexStore } from './store.js'
 
 /** Lanes of the queue, most urgent first. */
 export const LANE = { query: 0, archived: 1, sync: 2, change: 3, ingest: 4 } as const
-
-/** The clusters of one vault directory to keep in step. */
-export interface SyncRoot {
-  directory: string
-  clusters: readonly string[]
-}
-
-/** A folder of a vault directory that no configured cluster uses (a renamed or removed cluster). */
-export interface OrphanFolder {
-  directory: string
-  folder: string
-  /** Files in it named like archives. */
-  archives: number
-}
 
 /** Log hook (the worker forwards it to the process's logger). */
 export type IndexLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
@@ -41,6 +30,8 @@ export interface EngineOptions extends Omit<IngestOptions, 'nowMs'> {
   takenFromMs?: number | undefined
   /** Told every {@link SETTLE_EVERY} archives read and whenever the queue runs dry (the worker trims its heap then). */
   onSettled?: () => void
+  /** Told which archive is being read (undefined: none), so a crash can be blamed on it. */
+  onReading?: (t: IngestTarget | undefined) => void
 }
 
 /** Archives read between two {@link EngineOptions.onSettled} calls during a long backlog. */
@@ -62,6 +53,8 @@ export class IndexEngine {
   /** New archives to read, oldest first (popped from the end). */
   readonly #backlog: IngestTarget[] = []
   #draining = false
+  /** The latest clock a caller gave: the backlog judges archives against it, not against its first sync's. */
+  #now = Number.NEGATIVE_INFINITY
   /** The next backlog archive's file, read ahead. */
   #prefetched: { key: string, loaded: Promise<Loaded> } | undefined
   /** Per cluster folder: files named like archives that are not (links, FIFOs, bad names), and listing errors. */
@@ -90,41 +83,29 @@ export class IndexEngine {
    * clusters are the orphans, unless `orphans` is false (a sync of some clusters only).
    */
   sync (roots: readonly SyncRoot[], nowMs: number, orphans = true): Promise<void> {
+    this.#now = Math.max(this.#now, nowMs)
     const fresh: IngestTarget[] = []
     const listed = roots.flatMap(root => root.clusters.map(name => this.queue.push(LANE.sync, async () => {
       for (const t of await this.#syncCluster(root.directory, name, nowMs)) fresh.push(t)
     })))
     const done = this.queue.push(LANE.sync, async () => {
-      if (orphans) this.orphans = await this.#orphans(roots)
+      if (orphans) this.orphans = await orphanFolders(roots)
       this.version++
       // New archives are read newest first (the backlog is popped from its end), so recent windows are right early.
       for (const t of fresh) this.#backlog.push(t)
       this.#backlog.sort((a, b) => a.takenMs - b.takenMs)
       // Listing a big vault leaves garbage (a stat per file): give it back before the reading starts.
       this.#opts.onSettled?.()
-      this.#drain(nowMs)
+      this.#drain()
     })
     return Promise.all([...listed, done]).then(() => undefined)
-  }
-
-  async #orphans (roots: readonly SyncRoot[]): Promise<OrphanFolder[]> {
-    const found: OrphanFolder[] = []
-    for (const root of roots) {
-      const configured = new Set(root.clusters)
-      for (const folder of await listFolders(root.directory).catch(() => [])) {
-        if (configured.has(folder)) continue
-        const listing = await listCluster(clusterDir(root.directory, folder)).catch(() => undefined)
-        found.push({ directory: root.directory, folder, archives: listing?.archives.length ?? 0 })
-      }
-    }
-    return found
   }
 
   /**
    * Read the backlog one archive per task, so that queries and changes go between them; the next archive's
    * file is read while this one is parsed.
    */
-  #drain (nowMs: number): void {
+  #drain (): void {
     if (this.#draining || this.#backlog.length === 0) return
     this.#draining = true
     void this.queue.push(LANE.ingest, async () => {
@@ -135,13 +116,13 @@ export class IndexEngine {
       this.#prefetched = next === undefined ? undefined : { key: queueKey(next), loaded: loadArchive(next) }
       this.#prefetched?.loaded.catch(() => undefined)
       try {
-        await this.#ingest(t, nowMs, pre)
+        await this.#ingest(t, this.#now, pre)
       } catch (err) {
         this.#opts.log('error', 'indexing an archive failed', { cluster: t.clusterName, file: t.name, err: String(err) })
       } finally {
         this.#queued.delete(queueKey(t))
         this.#draining = false
-        this.#drain(nowMs)
+        this.#drain()
       }
     })
   }
@@ -152,6 +133,7 @@ export class IndexEngine {
    * quarantined once the clock is right), so the next report sees them right.
    */
   archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<IngestOutcome> {
+    this.#now = Math.max(this.#now, nowMs)
     return this.queue.push(LANE.archived, async () => {
       const id = this.store.clusterId(directory, cluster)!
       const t = { cluster: id, directory, clusterName: cluster, name, takenMs }
@@ -199,10 +181,10 @@ export class IndexEngine {
         if (this.#opts.takenFromMs !== undefined && f.takenMs < this.#opts.takenFromMs) continue
         this.#queued.add(queueKey(t))
         fresh.push(t)
-      } else if (r.size !== f.size || r.mtime_ms !== f.mtimeMs || r.ino !== f.ino) {
-        this.#change(t, nowMs, 'changed')
       } else if (onWrongSide(r, nowMs)) {
         this.#change(t, nowMs, 'clock')
+      } else if (r.size !== f.size || r.mtime_ms !== f.mtimeMs || r.ino !== f.ino) {
+        this.#change(t, nowMs, 'changed')
       }
     }
     return fresh
@@ -234,7 +216,9 @@ export class IndexEngine {
   }
 
   async #ingest (t: IngestTarget, nowMs: number, pre?: Promise<Loaded>): Promise<IngestOutcome> {
+    this.#opts.onReading?.(t)
     const out = await ingestArchive(this.store, t, { ...this.#opts, nowMs }, pre)
+    this.#opts.onReading?.(undefined)
     this.version++
     if (out.state !== 'good') this.#opts.log('warn', 'audit snapshot archive not used', { cluster: t.clusterName, file: t.name, verdict: out.state, reason: out.state === 'io' ? 'io' : out.reason, message: out.message })
     if (++this.#read % SETTLE_EVERY === 0) this.#opts.onSettled?.()

@@ -4,6 +4,7 @@
  * verdict recorded: good, refused with a reason, or quarantined unread when dated after the clock.
  */
 import { createHash } from 'node:crypto'
+import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
 import { openArchive, VaultError, type OpenArchive } from '../../archive/vault.js'
@@ -94,7 +95,8 @@ export async function ingestArchive (store: IndexStore, t: IngestTarget, opts: I
 
 /**
  * Read an indexed good archive again for some of its days (whose newer source went away); returns the days
- * it became the source of. Nothing happens when the file is no longer the one indexed (the next sync sees it).
+ * it became the source of. A file touched or copied with the same bytes is used (its new size, mtime and
+ * inode noted); one whose bytes changed is not (it is read anew when its change is looked at).
  */
 export async function rereadDays (store: IndexStore, t: IngestTarget, row: ArchiveRow, days: ReadonlySet<number>, opts: IngestOptions): Promise<Set<number>> {
   let opened: OpenArchive
@@ -104,8 +106,12 @@ export async function rereadDays (store: IndexStore, t: IngestTarget, row: Archi
     return new Set()
   }
   try {
-    if (opened.size !== row.size || opened.mtimeMs !== row.mtime_ms || opened.ino !== row.ino) return new Set()
     const source = await sourceOf(opened)
+    if (opened.size !== row.size || opened.mtimeMs !== row.mtime_ms || opened.ino !== row.ino) {
+      const now = 'buffer' in source ? hashOf(source.buffer) : await sha256(opened)
+      if (now !== row.sha256) return new Set()
+      store.touch(row.id, opened.size, opened.mtimeMs, opened.ino)
+    }
     return await store.transaction(async () => (await loadRows(store, source, t, row.id, days, opts.limits)).claimed)
   } catch (err) {
     if (err instanceof Refusal || err instanceof VaultError) return new Set()
@@ -125,6 +131,14 @@ function record (store: IndexStore, t: IngestTarget, base: Base | undefined, sta
   const b = base ?? { size: 0, mtime_ms: 0, ino: 0, sha256: null }
   store.upsertArchive(t.cluster, { ...empty(t, b, state), reason, message, indexed_ms: nowMs })
   return { state, reason, message }
+}
+
+/** Record an archive whose reading stopped the worker (out of memory, a crash): refused, not read again until it changes. */
+export async function recordCrash (store: IndexStore, t: IngestTarget, nowMs: number): Promise<void> {
+  if (store.archive(t.cluster, t.name) !== undefined) return
+  const st = await lstat(archivePath(t)).catch(() => undefined)
+  if (st === undefined) return
+  record(store, t, { size: st.size, mtime_ms: st.mtimeMs, ino: st.ino, sha256: null }, 'refused', 'crashed', 'reading it stopped the evidence index (out of memory, or a fault): it is not read again until it changes; replace or remove the file', nowMs)
 }
 
 /** The hash and file facts of an archive (to tell a changed file from a touched one). */

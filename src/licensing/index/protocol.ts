@@ -15,7 +15,12 @@ export interface WorkerSettings {
   limits?: Partial<ZipLimits>
   /** Archives taken before this are not read (reports of one window). */
   takenFromMs?: number
+  /** The archive a previous worker was reading when it died: recorded as refused, not read again. */
+  crashed?: ArchiveRef
 }
+
+/** One archive of one cluster folder. */
+export interface ArchiveRef { directory: string, cluster: string, name: string, takenMs: number }
 
 /** Counts of the index, for metrics and logs. */
 export interface IndexStats {
@@ -50,3 +55,4 @@ export type WorkerMessage =
   | { event: 'log', level: Parameters<IndexLog>[0], msg: string, fields: Record<string, unknown> }
   | { event: 'stats', stats: IndexStats }
   | { event: 'open', location: string, rebuilt: string | undefined }
+  | { event: 'reading', archive: ArchiveRef | undefined }

@@ -111,6 +111,7 @@ function clusterProblems (engine: IndexEngine, cluster: string, directory: strin
     if ((engine.store.lastWonDay(a.id) ?? -1) < from) continue
     if ((refused.unreadable ?? 0) > 0) out.push({ cluster, file: a.name, reason: 'unreadable_rows', message: `${refused.unreadable} row(s) of products_daily could not be read (counted on the days this archive is the source of): their products and days are unknown, not 0` })
     if ((refused.after_snapshot ?? 0) > 0) out.push({ cluster, file: a.name, reason: 'rows_after_snapshot', message: `${refused.after_snapshot} row(s) dated after the snapshot was taken were not used` })
+    if ((refused.too_old ?? 0) > 0) out.push({ cluster, file: a.name, reason: 'rows_too_old', message: `${refused.too_old} row(s) dated more than three years before the snapshot were not used` })
   }
   return out
 }

@@ -4,16 +4,22 @@
  * replaces what an older one gave), unreadable rows as unknown products and days, rows dated after the
  * snapshot refused, and the days the archive covers.
  */
-import { parseDailyDate, type DailyRowError } from '../daily.js'
+import { parseDailyDate, type DailyRow, type DailyRowError } from '../daily.js'
 import { dayNumber } from '../period.js'
 import { ALL_PRODUCTS } from '../report-builder.js'
-import { readSnapshot, type ZipLimits, type ZipSource } from '../zip.js'
+import { readSnapshot, type SnapshotSink, type ZipLimits, type ZipSource } from '../zip.js'
 import type { ArchiveRecord, ArchiveRow, IndexStore } from './store.js'
 
 /** Rows may be dated up to this long after the snapshot's UTC time (the cluster's day may be ahead of UTC). */
 export const ZONE_SLACK_MS = 14 * 3_600_000
 /** Most distinct unreadable (day, product) pairs kept per archive; beyond, every day it is the source of is unknown. */
 const MAX_UNKNOWN = 100_000
+/** Most products whose day is unreadable kept per archive; beyond, every product is unknown on its days. */
+const MAX_UNKNOWN_PRODUCTS = 1000
+/** Most distinct products and metrics in one snapshot: a real one holds tens; more refuses the snapshot. */
+export const MAX_PRODUCTS = 10_000
+/** Rows dated more than this many days before the snapshot are refused (License Service keeps 24 months). */
+export const MAX_ROW_AGE_DAYS = 1096
 /** Days before a snapshot's last day whose sources are read in one query (two years and some). */
 const NEAR_DAYS = 800
 
@@ -33,73 +39,125 @@ export class Refusal extends Error {
 
 /** The rows of an archive into the tables; only `onlyDays` when given. Throws a {@link Refusal} for a bad snapshot. */
 export async function loadRows (store: IndexStore, source: ZipSource, t: IngestTarget, id: number, onlyDays: ReadonlySet<number> | undefined, limits: Partial<ZipLimits> | undefined) {
-  const lastDay = dayNumber(new Date(t.takenMs + ZONE_SLACK_MS).toISOString().slice(0, 10))
-  const decisions = new Map<number, boolean>()
-  const coverage = new Set<number>()
-  const refused: Record<string, number> = {}
-  const unknownAt = new Set<string>()
-  const unknownAll = new Set<number>()
-  let everything = false
-  let rows = 0
-  // The current source of each day near this archive's, read once (days further back are looked up one by one).
-  const near = onlyDays === undefined ? store.winners(t.cluster, lastDay - NEAR_DAYS, lastDay) : new Map<number, { id: number, taken_ms: number }>()
-  const wins = (d: number): boolean => {
-    let w = decisions.get(d)
+  const load = new ArchiveLoad(store, t, id, onlyDays)
+  const read = await readSnapshot(source, load, limits)
+  if (!read.ok) throw new Refusal(read.reason, read.message)
+  const claimed = load.finish()
+  return { ...coverageOf(load.coverage), rows_read: load.rows, rows_refused: JSON.stringify(load.refused), cluster_id: read.info.dataCondition?.cluster ?? null, claimed }
+}
+
+/**
+ * One archive's rows on their way into the tables (a {@link SnapshotSink}). Everything it keeps is bounded by
+ * the days a snapshot can hold ({@link MAX_ROW_AGE_DAYS}) and {@link MAX_PRODUCTS}, whatever the file holds.
+ */
+class ArchiveLoad implements SnapshotSink {
+  readonly coverage = new Set<number>()
+  readonly refused: Record<string, number> = {}
+  rows = 0
+  readonly #store: IndexStore
+  readonly #t: IngestTarget
+  readonly #id: number
+  readonly #onlyDays: ReadonlySet<number> | undefined
+  readonly #lastDay: number
+  readonly #firstDay: number
+  readonly #decisions = new Map<number, boolean>()
+  readonly #dayNumbers = new Map<string, number>()
+  /** The current source of each day near this archive's, read once (further back: one query a day). */
+  readonly #near: Map<number, { id: number, taken_ms: number }>
+  readonly #products = new Set<number>()
+  readonly #unknownAt = new Set<string>()
+  readonly #unknownAll = new Set<number>()
+
+  constructor (store: IndexStore, t: IngestTarget, id: number, onlyDays: ReadonlySet<number> | undefined) {
+    this.#store = store
+    this.#t = t
+    this.#id = id
+    this.#onlyDays = onlyDays
+    this.#lastDay = dayNumber(new Date(t.takenMs + ZONE_SLACK_MS).toISOString().slice(0, 10))
+    this.#firstDay = this.#lastDay - MAX_ROW_AGE_DAYS
+    this.#near = onlyDays === undefined ? store.winners(t.cluster, this.#lastDay - NEAR_DAYS, this.#lastDay) : new Map()
+  }
+
+  /** A plain row of a day a newer archive is the source of only counts for coverage: it is not decoded. */
+  wanted (text: string): boolean {
+    const date = parseDailyDate(text)
+    if (date === undefined) return true
+    const d = this.#dayOf(date)
+    if (d === undefined) return false
+    this.coverage.add(d)
+    if (this.#wins(d)) return true
+    this.rows++
+    return false
+  }
+
+  row (r: DailyRow): void {
+    const d = this.#dayOf(r.date)
+    if (d === undefined) return
+    this.coverage.add(d)
+    this.rows++
+    if (this.#wins(d)) this.#store.addUsage(this.#t.cluster, d, this.#product(r.productName, r.productId, r.metric), Math.round(r.value * 1e6))
+  }
+
+  badRow (e: DailyRowError): void {
+    this.refused.unreadable = (this.refused.unreadable ?? 0) + 1
+    const product = (): number => e.productName === undefined || e.metric === undefined ? ALL_PRODUCTS : this.#product(e.productName, e.productId ?? '', e.metric)
+    if (e.date === undefined) {
+      // Its day is unknown: the product is unknown on every day this archive is the source of.
+      this.#unknownAll.add(this.#unknownAll.size < MAX_UNKNOWN_PRODUCTS ? product() : ALL_PRODUCTS)
+      return
+    }
+    const d = this.#dayOf(e.date)
+    if (d === undefined) return
+    this.coverage.add(d)
+    if (!this.#wins(d)) return
+    if (this.#unknownAt.size < MAX_UNKNOWN) this.#unknownAt.add(`${d}:${product()}`)
+    else this.#unknownAll.add(ALL_PRODUCTS)
+  }
+
+  /** Write the unknowns of the days this archive became the source of; returns those days. */
+  finish (): Set<number> {
+    for (const k of this.#unknownAt) { const [d, p] = k.split(':').map(Number) as [number, number]; this.#store.addUnknown(this.#t.cluster, d, p) }
+    const claimed = new Set([...this.#decisions].filter(([, w]) => w).map(([d]) => d))
+    const all = this.#unknownAll.has(ALL_PRODUCTS) ? [ALL_PRODUCTS] : [...this.#unknownAll]
+    for (const d of claimed) for (const p of all) this.#store.addUnknown(this.#t.cluster, d, p)
+    return claimed
+  }
+
+  /** Whether this archive is (now) the source of day `d` of its cluster; claims it when it is newer. */
+  #wins (d: number): boolean {
+    let w = this.#decisions.get(d)
     if (w === undefined) {
-      const current = onlyDays !== undefined && !onlyDays.has(d) ? { id: -1, taken_ms: Infinity }
-        : d >= lastDay - NEAR_DAYS && onlyDays === undefined ? near.get(d) : store.winner(t.cluster, d)
-      w = current === undefined || current.id === id || current.taken_ms < t.takenMs
-      if (w && current?.id !== id) store.claimDay(t.cluster, d, id, t.takenMs)
-      decisions.set(d, w)
+      const only = this.#onlyDays
+      const current = only !== undefined && !only.has(d) ? { id: -1, taken_ms: Infinity }
+        : only === undefined && d >= this.#lastDay - NEAR_DAYS ? this.#near.get(d) : this.#store.winner(this.#t.cluster, d)
+      w = current === undefined || current.id === this.#id || current.taken_ms < this.#t.takenMs
+      if (w && current?.id !== this.#id) this.#store.claimDay(this.#t.cluster, d, this.#id, this.#t.takenMs)
+      this.#decisions.set(d, w)
     }
     return w
   }
-  const dayNumbers = new Map<string, number>()
-  const dayOf = (date: string): number | undefined => {
-    let d = dayNumbers.get(date)
-    if (d === undefined) dayNumbers.set(date, (d = dayNumber(date)))
-    if (d <= lastDay && d >= 0) return d
-    refused.after_snapshot = (refused.after_snapshot ?? 0) + 1
+
+  /** The day number of a row's date, or undefined (counted) when the snapshot cannot hold it. */
+  #dayOf (date: string): number | undefined {
+    let d = this.#dayNumbers.get(date)
+    if (d === undefined) {
+      if (this.#dayNumbers.size >= 4096) this.#dayNumbers.clear()
+      this.#dayNumbers.set(date, (d = dayNumber(date)))
+    }
+    if (d > this.#lastDay) this.refused.after_snapshot = (this.refused.after_snapshot ?? 0) + 1
+    else if (d < this.#firstDay) this.refused.too_old = (this.refused.too_old ?? 0) + 1
+    else return d
     return undefined
   }
-  const productOf = (e: DailyRowError): number =>
-    e.productName === undefined || e.metric === undefined ? ALL_PRODUCTS : store.productId(e.productName, e.productId ?? '', e.metric)
-  const read = await readSnapshot(source, {
-    // A plain row of a day a newer archive is the source of only counts for coverage: it is not decoded.
-    wanted (text) {
-      const date = parseDailyDate(text)
-      if (date === undefined) return true
-      const d = dayOf(date)
-      if (d === undefined) return false
-      coverage.add(d)
-      if (wins(d)) return true
-      rows++
-      return false
-    },
-    row (r) {
-      const d = dayOf(r.date)
-      if (d === undefined) return
-      coverage.add(d)
-      rows++
-      if (wins(d)) store.addUsage(t.cluster, d, store.productId(r.productName, r.productId, r.metric), Math.round(r.value * 1e6))
-    },
-    badRow (e) {
-      refused.unreadable = (refused.unreadable ?? 0) + 1
-      const d = e.date === undefined ? undefined : dayOf(e.date)
-      if (e.date !== undefined && d === undefined) return
-      if (d === undefined) { unknownAll.add(productOf(e)); return }
-      coverage.add(d)
-      if (!wins(d)) return
-      if (unknownAt.size < MAX_UNKNOWN) unknownAt.add(`${d}:${productOf(e)}`)
-      else everything = true
-    },
-  }, limits)
-  if (!read.ok) throw new Refusal(read.reason, read.message)
-  if (everything) unknownAll.add(ALL_PRODUCTS)
-  for (const k of unknownAt) { const [d, p] = k.split(':').map(Number) as [number, number]; store.addUnknown(t.cluster, d, p) }
-  const claimed = new Set([...decisions].filter(([, w]) => w).map(([d]) => d))
-  for (const d of claimed) for (const p of unknownAll) store.addUnknown(t.cluster, d, p)
-  return { ...coverageOf(coverage), rows_read: rows, rows_refused: JSON.stringify(refused), cluster_id: read.info.dataCondition?.cluster ?? null, claimed }
+
+  #product (name: string, productId: string, metric: string): number {
+    const p = this.#store.productId(name, productId, metric)
+    if (!this.#products.has(p)) {
+      this.#products.add(p)
+      if (this.#products.size > MAX_PRODUCTS) throw new Refusal('bad_csv', `more than ${MAX_PRODUCTS} products and metrics in one snapshot (a real one has tens)`)
+    }
+    return p
+  }
 }
 
 /** The days an archive has rows for: first and last day, and a bitmap between them. */

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { getHeapStatistics } from 'node:v8'
 import { exposedGc, HeapTrimmer } from '../../util/heap-trim.js'
 import { IndexEngine, LANE, type IndexLog } from './engine.js'
+import { recordCrash } from './ingest.js'
 import type { RequestMessage, WorkerMessage, WorkerSettings } from './protocol.js'
 import { queryReport } from './query.js'
 import { retentionOf, statsOf } from './reads.js'
@@ -28,9 +29,19 @@ const trimmer = new HeapTrimmer({ gc: exposedGc(), growthBytes: 8 * 1024 * 1024,
 const engine = new IndexEngine(new IndexStore(opened.db), {
   log, maxArchiveBytes: settings.maxArchiveBytes, takenFromMs: settings.takenFromMs,
   onSettled: () => { trimmer.idle() },
+  onReading: t => post({ event: 'reading', archive: t === undefined ? undefined : { directory: t.directory, cluster: t.clusterName, name: t.name, takenMs: t.takenMs } }),
   ...(settings.limits !== undefined ? { limits: settings.limits } : {}),
 })
 post({ event: 'open', location: opened.location, rebuilt: opened.rebuilt })
+const crashed = settings.crashed
+if (crashed !== undefined) {
+  // First in the queue, before the vault is listed again.
+  void engine.queue.push(LANE.query, async () => {
+    const cluster = engine.store.clusterId(crashed.directory, crashed.cluster)!
+    await recordCrash(engine.store, { cluster, directory: crashed.directory, clusterName: crashed.cluster, name: crashed.name, takenMs: crashed.takenMs }, Date.now())
+    log('error', 'an archive stopped the evidence index while it was read: recorded as refused (crashed), not read again', { cluster: crashed.cluster, file: crashed.name })
+  })
+}
 
 let closing = false
 port.on('message', (m: RequestMessage | { op: 'close' }) => {

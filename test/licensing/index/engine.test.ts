@@ -69,6 +69,20 @@ t.test('a removed archive gives its days back to the next newest archive that co
   t.same((await report(e, vault, '2026-06-01', '2026-06-03')).report.clusters[0]!.missing, ['2026-06-03'])
 })
 
+t.test('a newer archive removed while an older one is touched: its days go to the older one', async t => {
+  const vault = tempDir('license-exporter-test-', t)
+  const e = engineAt(t)
+  writeSnapshot(vault, 'a', at('2026-06-02'), { rows: [['2026-06-01', 1], ['2026-06-02', 1]] })
+  const older = writeSnapshot(vault, 'a', at('2026-06-03'), { rows: [['2026-06-01', 5], ['2026-06-02', 5], ['2026-06-03', 5]] })
+  const newer = writeSnapshot(vault, 'a', at('2026-06-04'), { rows: [['2026-06-02', 8], ['2026-06-03', 8]] })
+  await settle(e, vault, ['a'])
+  unlinkSync(newer)
+  utimesSync(older, new Date(NOW), new Date(NOW)) // a restore or rsync: the same bytes, a new mtime
+  await settle(e, vault, ['a'])
+  const r = await report(e, vault, '2026-06-01', '2026-06-03')
+  t.same([daily(r), r.report.complete], [[['2026-06-01', 5]], true], 'days 2 and 3 from the touched archive (5), not the oldest (1), none missing')
+})
+
 t.test('a touched archive is not read again; one changed under its name is', async t => {
   const vault = tempDir('license-exporter-test-', t)
   const e = engineAt(t)
