@@ -14,7 +14,9 @@ import { EvidenceExtras } from './licensing/evidence-metrics.js'
 import { defaultIndexLocation } from './licensing/index/location.js'
 import type { ReportWindow } from './licensing/period.js'
 import { periodReport } from './licensing/period-report.js'
-import { QuarterToDate, reportClusters } from './licensing/quarter.js'
+import { describeSnapshot } from './licensing/describe.js'
+import { coversFleet, reportClusters } from './licensing/fleet.js'
+import { QuarterToDate } from './licensing/quarter.js'
 import { globalEntitlementSamples } from './licensing/usage.js'
 import { ClusterMetrics } from './metrics/cluster.js'
 import { ProcessMetrics } from './metrics/process.js'
@@ -46,6 +48,17 @@ export interface ExporterOptions {
   heapTrim?: boolean
   /** The evidence index file (`--evidence.index-path`; default beside the first snapshot directory; `:memory:`). */
   evidenceIndexPath?: string
+  /**
+   * Whether this replica is the primary (`--evidence.primary`): it prunes shared buckets and exports the
+   * fleet-wide series. `auto` (the default): unsharded, or the replica holding shard 0.
+   */
+  evidencePrimary?: 'auto' | boolean
+}
+
+/** Whether a replica is the primary: the flag, or for `auto` unsharded or shard 0. */
+export function isPrimary (flag: 'auto' | boolean | undefined, shard: Shard | undefined): boolean {
+  if (typeof flag === 'boolean') return flag
+  return shard === undefined || shard.index === 0
 }
 
 /** A built exporter. */
@@ -74,11 +87,19 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const log = opts.logger
   const env = opts.env ?? process.env
   const shard = opts.shard
-  let config = shardConfig(await loadConfig(opts.configFile, env), shard)
+  let fleet = await loadConfig(opts.configFile, env)
+  let config = shardConfig(fleet, shard)
   const web = opts.webConfigFile === undefined ? undefined : await loadWebConfig(opts.webConfigFile)
   const store = new Store()
-  // A shard sees only part of the IBM clusters: the sum over all of them is Prometheus' job then.
-  const aggregate = shard === undefined || shard.total === 1
+  const primary = isPrimary(opts.evidencePrimary, shard)
+  // The sums of the clusters' current figures (cluster="_all") need every cluster's state: unsharded only,
+  // and from the primary (HA replicas of one config would export them twice). A shard sees only part of the
+  // clusters: the sum over all of them is Prometheus' job then.
+  const aggregate = (shard === undefined || shard.total === 1) && primary
+  // The multicluster figures come from the evidence: from the primary, when its evidence is the whole
+  // fleet's (unsharded, or every other shard's IBM clusters keep their snapshots in a bucket).
+  const fleetSeries = (): boolean => primary && coversFleet(config, fleet)
+  const clusters = (): ReturnType<typeof reportClusters> => reportClusters(config, fleet)
   const evidenceExtras = new EvidenceExtras()
   const evidence = new EvidenceIndex({
     location: opts.evidenceIndexPath ?? defaultIndexLocation(config), log,
@@ -91,31 +112,33 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     },
   })
   let lastRead = 0
-  const keeper = new EvidenceKeeper({ sync: (roots, nowMs) => evidence.sync(roots, nowMs), config: () => config, log })
+  const keeper = new EvidenceKeeper({ sync: (roots, nowMs) => evidence.sync(roots, nowMs), clusters, log })
   const report = (window: ReportWindow) => periodReport({
-    window, clusters: reportClusters(config), states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(),
+    window, clusters: clusters(), states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(),
   })
-  const quarter = new QuarterToDate({ store, config: () => config, evidence: q => evidence.report(q), log, onChange: () => clusterMetrics.aggregatesChanged() })
+  const quarter = new QuarterToDate({ store, config: () => config, clusters, evidence: q => evidence.report(q), log, onChange: () => clusterMetrics.aggregatesChanged() })
   const clusterMetrics: ClusterMetrics = new ClusterMetrics(store, {
     ...(opts.renderIntervalMs !== undefined ? { renderIntervalMs: opts.renderIntervalMs } : {}),
-    ...(aggregate ? { aggregates: () => [...globalEntitlementSamples(store.list(), config.global.entitlements), ...quarter.samples()] } : {}),
+    aggregates: () => [...(aggregate ? globalEntitlementSamples(store.list(), config.global.entitlements) : []), ...(fleetSeries() ? quarter.samples() : [])],
     onError: err => log.error({ err }, 'rendering metrics failed'),
   })
   const processMetrics = new ProcessMetrics(VERSION)
   const trimmer = new HeapTrimmer({ gc: opts.heapTrim === false ? undefined : exposedGc() })
   const onIdle = (): void => {
     // A round of polls ended: the fallback of clusters without daily data may have changed.
-    if (started && aggregate) void quarter.refresh()
+    if (started) void quarter.refresh()
     const t = trimmer.idle()
     if (t !== undefined) log.debug({ rssBeforeMb: Math.round(t.beforeBytes / 2 ** 20), rssAfterMb: Math.round(t.afterBytes / 2 ** 20), ms: Math.round(t.ms) }, 'heap trimmed')
   }
   const poller = new Poller({ store, log, onIdle })
-  const archiver = new SnapshotArchiver({ store, log, catalog: evidence, onArchived: () => { void quarter.refresh() } })
+  const archiver = new SnapshotArchiver({ store, log, catalog: evidence, pruneBuckets: primary, describe: describeSnapshot, onArchived: () => { void quarter.refresh() } })
 
-  const applyConfig = (next: Config): void => {
+  const applyConfig = (nextFleet: Config): void => {
+    const next = shardConfig(nextFleet, shard)
     poller.apply(next)
     archiver.apply(next)
     config = next
+    fleet = nextFleet
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
     processMetrics.invalidate()
@@ -123,13 +146,13 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   }
   let started = false
   let stopWatching: (() => void) | undefined
-  applyConfig(config)
+  applyConfig(fleet)
 
   let reloading: Promise<string | undefined> | undefined
   const reload = (): Promise<string | undefined> => {
     reloading ??= (async () => {
       try {
-        applyConfig(shardConfig(await loadConfig(opts.configFile, env), shard))
+        applyConfig(await loadConfig(opts.configFile, env))
         log.info({ clusters: config.clusters.length }, 'config reloaded')
         return undefined
       } catch (err) {
@@ -149,7 +172,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     store, clusterMetrics, processMetrics, logger: log, version: VERSION,
     ready: () => store.allPolled(),
     report,
-    quarter: () => (aggregate ? quarter.report() : undefined),
+    quarter: () => (fleetSeries() ? quarter.report() : undefined),
     reload,
     enableLifecycle: opts.enableLifecycle ?? false,
     ...(web !== undefined ? { web } : {}),
@@ -172,7 +195,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       poller.start()
       archiver.start()
       keeper.start()
-      if (aggregate) quarter.start()
+      quarter.start()
       if (opts.autoReloadIntervalMs !== undefined) {
         void watchConfig({ configFile: opts.configFile, intervalMs: opts.autoReloadIntervalMs, config: () => config, reload })
           .then(stop => { if (started) stopWatching = stop; else stop() })

@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { loadConfig } from './config/load.js'
-import { syncRoots } from './licensing/evidence-keeper.js'
 import { ZONE_SLACK_MS } from './licensing/index/ingest.js'
 import { EvidenceIndex } from './licensing/index/client.js'
 import { copyIndex, defaultIndexLocation } from './licensing/index/location.js'
 import { dayStartMs, type ReportWindow } from './licensing/period.js'
-import { periodReport, type PeriodReport, type ReportCluster } from './licensing/period-report.js'
-import { reportClusters } from './licensing/quarter.js'
+import { reportClusters, syncRoots, type ReportCluster } from './licensing/fleet.js'
+import { periodReport, type PeriodReport } from './licensing/period-report.js'
 import { Poller } from './polling/poller.js'
 import { Store } from './polling/store.js'
 
@@ -49,14 +48,16 @@ export async function runReport (configFile: string, logger: Logger, run: Report
   const index = new EvidenceIndex({ location, log: logger, takenFromMs: dayStartMs(run.window.from) - ZONE_SLACK_MS })
   try {
     const now = Date.now()
-    const roots = syncRoots(config)
+    const roots = syncRoots(clusters)
     await index.sync(roots, now)
     await index.idle()
     if (run.includeOrphans === true) {
       const orphans = (await index.stats()).orphans
       for (const o of orphans) {
-        clusters.push({ name: o.folder, snapshotDirectory: o.directory })
-        await index.changed(o.directory, o.folder, now)
+        const vault = roots.find(r => r.vault.id === o.directory)?.vault
+        if (vault === undefined) continue
+        clusters.push({ name: o.folder, vault, polled: false })
+        await index.changed(vault, o.folder, now)
       }
       await index.idle()
     }

@@ -10,13 +10,16 @@ import { constants, type Dirent } from 'node:fs'
 import { link, lstat, mkdir, open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 
-const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/
+const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(-[0-9a-f]{64})?\.zip$/
 /** A temp file of {@link writeArchive} (left behind when a write was interrupted). */
-export const TEMP_NAME = /^\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z\.zip\.[0-9a-f]+\.tmp$/
+export const TEMP_NAME = /^\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z(-[0-9a-f]{64})?\.zip\.[0-9a-f]+\.tmp$/
 
-/** File name of an archive taken at `ms`: sortable, unique to the millisecond. */
-export function archiveName (ms: number): string {
-  return `${new Date(ms).toISOString().replace(/:/g, '-').replace('.', '-')}.zip`
+/**
+ * File name of an archive taken at `ms`: sortable, unique to the millisecond. With `sha256` (object storage:
+ * content-addressed), `<time>-<sha256>.zip`, so two replicas that store the same snapshot write one object.
+ */
+export function archiveName (ms: number, sha256?: string): string {
+  return `${new Date(ms).toISOString().replace(/:/g, '-').replace('.', '-')}${sha256 === undefined ? '' : `-${sha256}`}.zip`
 }
 
 /** When an archive was taken, from its file name (Unix ms), or undefined for a name not of {@link archiveName}. */
@@ -24,7 +27,12 @@ export function archiveTime (name: string): number | undefined {
   const m = ARCHIVE_NAME.exec(name)
   if (m === null) return undefined
   const ms = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`)
-  return Number.isNaN(ms) || archiveName(ms) !== name ? undefined : ms
+  return Number.isNaN(ms) || archiveName(ms, m[6]?.slice(1)) !== name ? undefined : ms
+}
+
+/** The SHA-256 a content-addressed archive name carries (hex), if any. */
+export function archiveSha (name: string): string | undefined {
+  return ARCHIVE_NAME.exec(name)?.[6]?.slice(1)
 }
 
 /** The directory of a cluster's archives. */
@@ -32,9 +40,9 @@ export function clusterDir (directory: string, cluster: string): string {
   return join(directory, cluster)
 }
 
-/** A vault problem with a reason (`not_regular`, `io`). */
+/** A vault problem with a reason (`not_regular`, `io`, `too_large`). */
 export class VaultError extends Error {
-  constructor (readonly reason: 'not_regular' | 'io', message: string) { super(message) }
+  constructor (readonly reason: 'not_regular' | 'io' | 'too_large', message: string) { super(message) }
 }
 
 /** What kind of entry something that is not a regular file is, in words. */
@@ -75,8 +83,8 @@ export async function openArchive (file: string): Promise<OpenArchive> {
  * Write `body` as the archive taken at `atMs`, atomically, never over an existing file; returns its path. A
  * failure leaves no file behind.
  */
-export async function writeArchive (dir: string, atMs: number, body: Buffer): Promise<string> {
-  const name = archiveName(atMs)
+export async function writeArchive (dir: string, atMs: number, body: Buffer, sha256?: string): Promise<string> {
+  const name = archiveName(atMs, sha256)
   const file = join(dir, name)
   const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`)
   try {

@@ -98,8 +98,20 @@ function clusterFiles (raw: unknown, baseDir: string): Array<{ path: string, fil
         if (typeof f === 'string' && f !== '') out.push({ path: `clusters[${i}].tls.${key}`, file: resolve(baseDir, f), token: false })
       }
     }
+    // The bucket's key files must be there and not empty (they are read again when they change, as tokens are).
+    for (const [key, f] of storeFiles(c)) out.push({ path: `clusters[${i}].snapshot.store.${key}`, file: resolve(baseDir, f), token: key !== 'tls.ca_file' })
     return out
   })
+}
+
+/** The files of a cluster's `snapshot.store`, by key. */
+function storeFiles (c: Raw): Array<[string, string]> {
+  const store = isMap(c.snapshot) ? c.snapshot.store : undefined
+  if (!isMap(store)) return []
+  const out: Array<[string, string]> = []
+  for (const key of ['access_key_id_file', 'secret_access_key_file']) if (typeof store[key] === 'string' && store[key] !== '') out.push([key, store[key]])
+  if (isMap(store.tls) && typeof store.tls.ca_file === 'string' && store.tls.ca_file !== '') out.push(['tls.ca_file', store.tls.ca_file])
+  return out
 }
 
 /** Paths in a config relative to its file's directory are made absolute (as Prometheus does). */
@@ -110,6 +122,11 @@ function resolvePaths (raw: unknown, baseDir: string): void {
     if (typeof c.token_file === 'string' && c.token_file !== '') c.token_file = resolve(baseDir, c.token_file)
     if (isMap(c.tls)) for (const key of ['ca_file', 'cert_file', 'key_file']) if (typeof c.tls[key] === 'string' && c.tls[key] !== '') c.tls[key] = resolve(baseDir, c.tls[key])
     if (isMap(c.snapshot) && typeof c.snapshot.directory === 'string' && c.snapshot.directory !== '') c.snapshot.directory = resolve(baseDir, c.snapshot.directory)
+    const store = isMap(c.snapshot) ? c.snapshot.store : undefined
+    if (isMap(store)) {
+      for (const key of ['access_key_id_file', 'secret_access_key_file']) if (typeof store[key] === 'string' && store[key] !== '') store[key] = resolve(baseDir, store[key])
+      if (isMap(store.tls) && typeof store.tls.ca_file === 'string' && store.tls.ca_file !== '') store.tls.ca_file = resolve(baseDir, store.tls.ca_file)
+    }
   }
 }
 

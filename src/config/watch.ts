@@ -15,6 +15,8 @@ export function configFiles (configFile: string, config: Config | undefined): st
   for (const c of config?.clusters ?? []) {
     if (c.token_file !== undefined) files.push(c.token_file)
     for (const f of [c.tls.ca_file, c.tls.cert_file, c.tls.key_file]) if (f !== undefined) files.push(f)
+    const store = c.type === 'ibm_license_service' ? c.snapshot?.store : undefined
+    if (store?.type === 's3') for (const f of [store.access_key_id_file, store.secret_access_key_file, store.tls.ca_file]) if (f !== undefined) files.push(f)
   }
   return files
 }

@@ -4,27 +4,18 @@
  * restored by hand are seen. Reading happens in the index worker; this only asks.
  */
 import type { Logger } from 'pino'
-import type { Config } from '../config/schema.js'
 import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
+import { syncRoots, type ReportCluster } from './fleet.js'
 import type { SyncRoot } from './index/engine.js'
 
 /** How often the vault is looked at for changes made by hand. */
 export const EVIDENCE_SYNC_MS = 5 * 60_000
 
-/** The cluster folders of a config, per vault directory (IBM clusters with `snapshot:`). */
-export function syncRoots (config: Config): SyncRoot[] {
-  const byDir = new Map<string, string[]>()
-  for (const c of config.clusters) {
-    if (c.type !== 'ibm_license_service' || c.snapshot === undefined) continue
-    byDir.set(c.snapshot.directory, [...(byDir.get(c.snapshot.directory) ?? []), c.name])
-  }
-  return [...byDir].map(([directory, clusters]) => ({ directory, clusters }))
-}
-
 /** Options of {@link EvidenceKeeper}. */
 export interface EvidenceKeeperOptions {
   sync: (roots: SyncRoot[], nowMs: number) => Promise<void>
-  config: () => Config
+  /** The clusters whose evidence to keep in step (fleet.ts). */
+  clusters: () => readonly ReportCluster[]
   log: Logger
   clock?: Clock
 }
@@ -42,7 +33,7 @@ export class EvidenceKeeper {
 
   /** Sync now (no-op without archiving clusters); errors are logged. */
   async syncNow (): Promise<void> {
-    const roots = syncRoots(this.#opts.config())
+    const roots = syncRoots(this.#opts.clusters())
     if (roots.length === 0) return
     await this.#opts.sync(roots, this.#clock.now()).catch((err: unknown) => {
       this.#opts.log.error({ err: String(err) }, 'evidence index sync failed')

@@ -2,6 +2,7 @@
  * The evidence index's counts as per-cluster series: `license_snapshot_refused_archives{reason}` for each
  * archiving cluster (every reason it has, and 0 for the ones it had before, so an alert resolves).
  */
+import { vaultSpec } from '../archive/store.js'
 import type { Config } from '../config/schema.js'
 import type { Store } from '../polling/store.js'
 import type { IndexStats } from './index/protocol.js'
@@ -14,9 +15,9 @@ export class EvidenceExtras {
   publish (store: Store, config: Config, stats: IndexStats): void {
     for (const c of config.clusters) {
       if (c.type !== 'ibm_license_service' || c.snapshot === undefined) continue
-      const dir = c.snapshot.directory
+      const vault = vaultSpec(c.snapshot).id
       const now = new Map<string, number>()
-      for (const r of stats.refused) if (r.directory === dir && r.cluster === c.name) now.set(r.reason, (now.get(r.reason) ?? 0) + r.count)
+      for (const r of stats.refused) if (r.vault === vault && r.cluster === c.name) now.set(r.reason, (now.get(r.reason) ?? 0) + r.count)
       const before = this.#published.get(c.name) ?? new Set()
       for (const reason of before) if (!now.has(reason)) store.setExtra(c.name, 'license_snapshot_refused_archives', 0, { reason })
       for (const [reason, n] of now) store.setExtra(c.name, 'license_snapshot_refused_archives', n, { reason })

@@ -8,20 +8,14 @@ import type { ClusterState } from '../polling/store.js'
 import type { Entitlement } from '../sources/entitlements.js'
 import { usageRatio } from '../sources/entitlements.js'
 import type { LabeledSample } from '../sources/types.js'
+import type { ReportCluster } from './fleet.js'
 import type { OrphanFolder } from './index/engine.js'
 import type { EvidenceProblem, IndexReport, ReportQuery } from './index/query.js'
 import { currentPeak, multiclusterReport, type MulticlusterReport } from './multicluster.js'
 import { dayStartMs, type ReportWindow } from './period.js'
 import { ALL_CLUSTERS, IBM_SOURCE, usageOf } from './usage.js'
 
-export type { EvidenceProblem }
-
-/** An IBM cluster as the report needs it. */
-export interface ReportCluster {
-  name: string
-  /** Its `snapshot.directory`, when it archives snapshots. */
-  snapshotDirectory: string | undefined
-}
+export type { EvidenceProblem, ReportCluster }
 
 /** What a period report is built from. */
 export interface PeriodReportInput {
@@ -40,7 +34,7 @@ export interface PeriodReport extends MulticlusterReport {
   generated_at: string
   /** `live` (with the clusters' current state) or `offline` (archives only). */
   mode: 'live' | 'offline'
-  /** IBM clusters whose current `/products` data is missing (never answered, or stale); live mode only. */
+  /** IBM clusters this replica polls whose current `/products` data is missing (never answered, or stale); live mode only. */
   not_reporting: string[]
   /** Archives and rows that could not be used, with the reason (they stay on disk as they are). */
   evidence_problems: EvidenceProblem[]
@@ -53,15 +47,15 @@ export interface PeriodReport extends MulticlusterReport {
 /** Build the report of a period. */
 export async function periodReport (input: PeriodReportInput): Promise<PeriodReport> {
   const clusters = input.clusters.map(c => {
-    const state = input.states?.(c.name)
-    return { name: c.name, directory: c.snapshotDirectory, current: state === undefined ? [] : usageOf(state.samples).map(currentPeak) }
+    const state = c.polled ? input.states?.(c.name) : undefined
+    return { name: c.name, vault: c.vault?.id, current: state === undefined ? [] : usageOf(state.samples).map(currentPeak) }
   })
   const query: ReportQuery = { window: input.window, clusters, entitlements: input.entitlements }
   // Without any archiving cluster there is no evidence to read: the fallback alone is computed here.
-  const answer: IndexReport = clusters.some(c => c.directory !== undefined)
+  const answer: IndexReport = clusters.some(c => c.vault !== undefined)
     ? await input.evidence(query)
     : { report: multiclusterReport({ window: input.window, clusters: clusters.map(c => ({ cluster: c.name, daily: new Map(), current: c.current })), entitlements: input.entitlements }), problems: [], pending: 0, orphans: [] }
-  const notReporting = input.states === undefined ? [] : input.clusters.filter(c => (input.states?.(c.name)?.samples.length ?? 0) === 0).map(c => c.name)
+  const notReporting = input.states === undefined ? [] : input.clusters.filter(c => c.polled && (input.states?.(c.name)?.samples.length ?? 0) === 0).map(c => c.name)
   return {
     generated_at: new Date(input.nowMs).toISOString(),
     mode: input.states === undefined ? 'offline' : 'live',

@@ -11,20 +11,18 @@ import type { LabeledSample } from '../sources/types.js'
 import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
 import type { IndexReport, ReportQuery } from './index/query.js'
 import { quarterToDate } from './period.js'
-import { multiclusterSamples, periodReport, type PeriodReport, type ReportCluster } from './period-report.js'
+import type { ReportCluster } from './fleet.js'
+import { multiclusterSamples, periodReport, type PeriodReport } from './period-report.js'
 
 /** How often the quarter's figures are recomputed without a new archive. */
 const REFRESH_MS = 5 * 60_000
-
-/** The IBM clusters of a config, as the reports need them. */
-export function reportClusters (config: Config): ReportCluster[] {
-  return config.clusters.flatMap(c => c.type === 'ibm_license_service' ? [{ name: c.name, snapshotDirectory: c.snapshot?.directory }] : [])
-}
 
 /** Options of {@link QuarterToDate}. */
 export interface QuarterOptions {
   store: Store
   config: () => Config
+  /** The clusters to report on (fleet.ts). */
+  clusters: () => readonly ReportCluster[]
   evidence: (query: ReportQuery) => Promise<IndexReport>
   log: Logger
   /** Told when the series changed. */
@@ -90,18 +88,19 @@ export class QuarterToDate {
 
   async #compute (): Promise<void> {
     const { store, config } = this.#opts
-    const clusters = reportClusters(config())
+    const clusters = this.#opts.clusters()
     const nowMs = this.#clock.now()
     const report = await periodReport({
       window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs,
     })
     for (const c of report.clusters) {
-      const archiving = clusters.some(r => r.name === c.cluster && r.snapshotDirectory !== undefined)
+      const archiving = clusters.some(r => r.name === c.cluster && r.polled && r.vault !== undefined)
       if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', c.missing.length * 86_400)
     }
     // A cluster configured twice (its snapshots carry another entry's cluster id) is left out of the figures:
     // say so where alerts see it, not only in the report.
-    const twice = new Set(report.evidence_problems.filter(p => p.reason === 'duplicate_cluster').map(p => p.cluster))
+    const polled = new Set(clusters.filter(c => c.polled).map(c => c.name))
+    const twice = new Set(report.evidence_problems.filter(p => p.reason === 'duplicate_cluster' && polled.has(p.cluster)).map(p => p.cluster))
     for (const name of new Set([...twice, ...this.#twice])) store.setExtra(name, 'license_snapshot_refused_archives', twice.has(name) ? 1 : 0, { reason: 'duplicate_cluster' })
     this.#twice = twice
     this.#samples = clusters.length === 0 ? [] : multiclusterSamples(report)

@@ -18,6 +18,7 @@ import { LogCapture, seriesValue, tempDir, testIndex, waitFor } from '../helpers
 import { products } from '../simulator/ibm.js'
 import { startSimulator } from '../simulator/server.js'
 import { DAY, at, writeSnapshot } from '../fixtures/vault.js'
+import { directoryVault } from '../../src/archive/store.js'
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 const NOW = Date.UTC(2026, 10, 20, 8, 0, 0)
@@ -34,7 +35,7 @@ t.test('one download under a clock two years fast removes nothing, and its archi
     return writeSnapshot(vault, 'ocp', taken, { rows })
   })
   const index = testIndex(t)
-  await index.sync([{ directory: vault, clusters: ['ocp'] }], NOW)
+  await index.sync([{ vault: directoryVault(vault), clusters: ['ocp'] }], NOW)
   await index.idle()
   const store = new Store()
   store.sync([{ name: 'ocp', type: 'ibm_license_service', labels: {}, staleAfterMs: 60_000 }])
@@ -54,11 +55,11 @@ t.test('one download under a clock two years fast removes nothing, and its archi
   t.ok((await archiver.runNow('ocp')).ok)
   t.equal(names().length, 7, 'nothing removed while an archive is dated after the clock')
   t.match(logs.text, /retention of audit snapshots paused[\s\S]*dated after the clock/)
-  const report = await index.report({ window: { from: day(NOW - 10 * DAY), to: day(NOW) }, clusters: [{ name: 'ocp', directory: vault, current: [] }], entitlements: [] })
+  const report = await index.report({ window: { from: day(NOW - 10 * DAY), to: day(NOW) }, clusters: [{ name: 'ocp', vault, current: [] }], entitlements: [] })
   const mq = report.report.rows.find(r => r.product === 'IBM MQ Advanced' && r.product_id === '208423bb063c43288328b1d788745b0c')
   t.equal(mq?.peak, 8, 'the fresh archive (4 VPC x 2) is the source, not the future-named one (4 VPC)')
   t.match(report.problems, [{ reason: 'future', file: archiveName(NOW + 730 * DAY) }])
-  const retained = await index.retention(vault, 'ocp')
+  const retained = await index.retention(directoryVault(vault), 'ocp')
   t.equal(retained.find(a => a.name === archiveName(NOW + 730 * DAY))?.state, 'quarantined')
   t.equal(store.get('ocp')?.extras.get('license_snapshot_last_success_timestamp_seconds')?.value, (NOW + DAY) / 1000, 'last success is not the future-named archive')
 })
@@ -70,7 +71,7 @@ t.test('a download with no daily row, under a clock two years fast, removes noth
   const config = await parseConfig(`clusters:\n  - { name: ocp, type: ibm_license_service, url: "${sim.baseUrl('ocp')}", token: ${token}, snapshot: { directory: ${vault} } }\n`, 'x.yaml')
   for (const ago of [480, 360, 240, 120, 1]) writeSnapshot(vault, 'ocp', NOW - ago * DAY, { rows: [[day(NOW - ago * DAY), 3]] })
   const index = testIndex(t)
-  await index.sync([{ directory: vault, clusters: ['ocp'] }], NOW)
+  await index.sync([{ vault: directoryVault(vault), clusters: ['ocp'] }], NOW)
   await index.idle()
   const archiver = new SnapshotArchiver({ store: new Store(), log: createLogger('silent'), clock: { ...systemClock, now: () => NOW + 730 * DAY }, catalog: index })
   archiver.apply(config)
@@ -89,7 +90,7 @@ t.test('retention keeps the only archive holding the cut-off day', async t => {
   const holder = writeSnapshot(vault, 'ocp', at(day(cutoffDay), 1), { rows: [[day(cutoffDay - DAY), 1], [day(cutoffDay), 2]] })
   const older = writeSnapshot(vault, 'ocp', at(day(cutoffDay - 5 * DAY), 1), { rows: [[day(cutoffDay - 5 * DAY), 1]] })
   const index = testIndex(t)
-  await index.sync([{ directory: vault, clusters: ['ocp'] }], NOW)
+  await index.sync([{ vault: directoryVault(vault), clusters: ['ocp'] }], NOW)
   await index.idle()
   const archiver = new SnapshotArchiver({ store: new Store(), log: createLogger('silent'), clock: { ...systemClock, now: () => NOW }, catalog: index })
   archiver.apply(config)

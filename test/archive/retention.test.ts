@@ -11,6 +11,7 @@ import { systemClock } from '../../src/util/timer.js'
 import { tempDir, testIndex } from '../helpers.js'
 import { snapshotZip } from '../simulator/ibm.js'
 import { startSimulator } from '../simulator/server.js'
+import { directoryVault } from '../../src/archive/store.js'
 
 const DAY = 86_400_000
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0)
@@ -76,7 +77,7 @@ t.test('with keep_for at its default, a download keeps the 700-day archive and r
   mkdirSync(clusterDir, { recursive: true })
   const [d900, d800, d700] = [900, 800, 700].map(d => archiveName(NOW - d * DAY))
   for (const [i, name] of [d900!, d800!, d700!].entries()) writeFileSync(join(clusterDir, name), snapshotZip('ocp', { todayMs: NOW - [900, 800, 700][i]! * DAY }))
-  await index.sync([{ directory: dir, clusters: ['ocp'] }], NOW)
+  await index.sync([{ vault: directoryVault(dir), clusters: ['ocp'] }], NOW)
   await index.idle()
 
   // A failing download first: nothing may go, however old.
@@ -94,7 +95,7 @@ t.test('with keep_for at its default, a download keeps the 700-day archive and r
   t.ok(ok.ok)
   t.same(readdirSync(clusterDir).sort(), [d700, archiveName(NOW)].sort(), 'the 700-day archive survives; 800 and 900 days are past keep_for')
   t.equal(store.get('ocp')?.extras.get('license_snapshot_archives')?.value, 2)
-  const indexed = await index.retention(dir, 'ocp')
+  const indexed = await index.retention(directoryVault(dir), 'ocp')
   t.same(indexed.map(a => a.name).sort(), [d700, archiveName(NOW)].sort(), 'the index follows the removal')
 })
 

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { EvidenceCatalog } from '../../archive/catalog.js'
 import type { RetainedArchive } from '../../archive/retention.js'
+import type { VaultSpec } from '../../archive/store.js'
 import type { ZipLimits } from '../zip.js'
 import type { SyncRoot } from './engine.js'
 import type { ArchiveRef, IndexStats, Requests, WorkerMessage, WorkerSettings } from './protocol.js'
@@ -141,17 +142,17 @@ export class EvidenceIndex implements EvidenceCatalog {
   stats (): Promise<IndexStats> { return this.#call('stats', undefined) }
 
   /** {@link EvidenceCatalog.archived}. */
-  async archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<string> {
-    return (await this.#call('archived', { directory, cluster, name, takenMs, nowMs })).state
+  async archived (vault: VaultSpec, cluster: string, name: string, takenMs: number, nowMs: number): Promise<string> {
+    return (await this.#call('archived', { vault, cluster, name, takenMs, nowMs })).state
   }
 
   /** {@link EvidenceCatalog.changed}. */
-  changed (directory: string, cluster: string, nowMs: number): Promise<void> {
-    return this.#call('sync', { roots: [{ directory, clusters: [cluster] }], nowMs, orphans: false })
+  changed (vault: VaultSpec, cluster: string, nowMs: number): Promise<void> {
+    return this.#call('sync', { roots: [{ vault, clusters: [cluster] }], nowMs, orphans: false })
   }
 
   /** {@link EvidenceCatalog.retention}. */
-  retention (directory: string, cluster: string): Promise<RetainedArchive[]> { return this.#call('retention', { directory, cluster }) }
+  retention (vault: VaultSpec, cluster: string): Promise<RetainedArchive[]> { return this.#call('retention', { vault: vault.id, cluster }) }
 
   /** Stop the worker after the task it is running (queued work is dropped; the file stays consistent). */
   async close (): Promise<void> {

@@ -7,8 +7,9 @@
  * transaction is never seen half done; queries go first.
  */
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
-import { listCluster, type ArchiveFile, type RefusedFile } from '../../archive/listing.js'
-import { clusterDir, VaultError } from '../../archive/vault.js'
+import type { RefusedFile } from '../../archive/listing.js'
+import { StoreError, type StoredArchive, type Vault, type VaultSpec } from '../../archive/store.js'
+import { openVault } from '../../archive/vaults.js'
 import { TaskQueue } from '../../util/task-queue.js'
 import { ingestArchive, loadArchive, type IngestOptions, type IngestOutcome, type IngestTarget, type Loaded } from './ingest.js'
 import { forgetArchive, sameContent } from './forget.js'
@@ -59,7 +60,7 @@ export class IndexEngine {
   #prefetched: { key: string, loaded: Promise<Loaded> } | undefined
   /** Per cluster folder: files named like archives that are not (links, FIFOs, bad names), and listing errors. */
   readonly refusedFiles = new Map<string, RefusedFile[]>()
-  readonly listErrors = new Map<string, string>()
+  readonly listErrors = new Map<string, { reason: string, message: string }>()
   orphans: OrphanFolder[] = []
   #read = 0
   /** Bumped whenever the tables change (metrics are recomputed then). */
@@ -86,7 +87,7 @@ export class IndexEngine {
     this.#now = Math.max(this.#now, nowMs)
     const fresh: IngestTarget[] = []
     const listed = roots.flatMap(root => root.clusters.map(name => this.queue.push(LANE.sync, async () => {
-      for (const t of await this.#syncCluster(root.directory, name, nowMs)) fresh.push(t)
+      for (const t of await this.#syncCluster(openVault(root.vault), name, nowMs)) fresh.push(t)
     })))
     const done = this.queue.push(LANE.sync, async () => {
       if (orphans) this.orphans = await orphanFolders(roots)
@@ -113,7 +114,7 @@ export class IndexEngine {
       const pre = this.#prefetched?.key === queueKey(t) ? this.#prefetched.loaded : undefined
       if (pre === undefined) this.#dropPrefetched()
       const next = this.#backlog.at(-1)
-      this.#prefetched = next === undefined ? undefined : { key: queueKey(next), loaded: loadArchive(next) }
+      this.#prefetched = next === undefined ? undefined : { key: queueKey(next), loaded: loadArchive(next, this.#opts.maxArchiveBytes) }
       this.#prefetched?.loaded.catch(() => undefined)
       try {
         await this.#ingest(t, this.#now, pre)
@@ -132,11 +133,12 @@ export class IndexEngine {
    * archives are checked against the clock at the same time (one downloaded under a wrong clock is
    * quarantined once the clock is right), so the next report sees them right.
    */
-  archived (directory: string, cluster: string, name: string, takenMs: number, nowMs: number): Promise<IngestOutcome> {
+  archived (spec: VaultSpec, cluster: string, name: string, takenMs: number, nowMs: number): Promise<IngestOutcome> {
     this.#now = Math.max(this.#now, nowMs)
     return this.queue.push(LANE.archived, async () => {
-      const id = this.store.clusterId(directory, cluster)!
-      const t = { cluster: id, directory, clusterName: cluster, name, takenMs }
+      const vault = openVault(spec)
+      const id = this.store.clusterId(spec.id, cluster)!
+      const t: IngestTarget = { cluster: id, vault, clusterName: cluster, name, takenMs }
       const row = this.store.archive(id, name)
       if (row !== undefined) await this.#forget(row, t, nowMs)
       const out = await this.#ingest(t, nowMs)
@@ -153,21 +155,21 @@ export class IndexEngine {
   /** Resolves when every queued task has run. */
   idle (): Promise<void> { return this.queue.idle() }
 
-  async #syncCluster (directory: string, name: string, nowMs: number): Promise<IngestTarget[]> {
-    const k = key(directory, name)
-    let files: ArchiveFile[]
+  async #syncCluster (vault: Vault, name: string, nowMs: number): Promise<IngestTarget[]> {
+    const k = key(vault.spec.id, name)
+    let files: StoredArchive[]
     try {
-      const listing = await listCluster(clusterDir(directory, name))
+      const listing = await vault.list(name)
       this.listErrors.delete(k)
       this.refusedFiles.set(k, listing.refused)
       files = listing.archives
     } catch (err) {
-      this.listErrors.set(k, err instanceof VaultError ? err.message : String(err))
+      this.listErrors.set(k, { reason: err instanceof StoreError ? err.reason : 'io', message: err instanceof Error ? err.message : String(err) })
       return []
     }
-    const cluster = this.store.clusterId(directory, name)!
+    const cluster = this.store.clusterId(vault.spec.id, name)!
     const rows = new Map(this.store.archiveFacts(cluster).map(r => [r.name, r]))
-    const target = (f: { name: string, takenMs: number }): IngestTarget => ({ cluster, directory, clusterName: name, name: f.name, takenMs: f.takenMs })
+    const target = (f: { name: string, takenMs: number }): IngestTarget => ({ cluster, vault, clusterName: name, name: f.name, takenMs: f.takenMs })
     const present = new Set(files.map(f => f.name))
     for (const r of rows.values()) {
       if (!present.has(r.name)) this.#change(target({ name: r.name, takenMs: r.taken_ms }), nowMs, 'gone')
@@ -198,7 +200,7 @@ export class IndexEngine {
     void this.queue.push(LANE.change, async () => {
       try {
         const row = this.store.archive(t.cluster, t.name)
-        if (row === undefined || (why === 'changed' && await sameContent(this.store, row, t))) return
+        if (row === undefined || (why === 'changed' && await sameContent(this.store, row, t, { ...this.#opts, nowMs }))) return
         await this.#forget(row, t, nowMs)
         if (why !== 'gone') await this.#ingest(t, nowMs)
       } catch (err) {
@@ -211,7 +213,7 @@ export class IndexEngine {
 
   /** Close a prefetched file that will not be read (the backlog changed order). */
   #dropPrefetched (): void {
-    void this.#prefetched?.loaded.then(l => l.opened.handle.close(), () => undefined)
+    void this.#prefetched?.loaded.then(l => l.close(), () => undefined)
     this.#prefetched = undefined
   }
 

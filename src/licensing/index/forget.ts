@@ -25,9 +25,9 @@ export async function forgetArchive (store: IndexStore, row: ArchiveRow, t: Inge
 }
 
 /** A changed file whose hash is the one indexed (a touch, a copy with the same bytes): only its size, mtime and inode are updated. */
-export async function sameContent (store: IndexStore, row: ArchiveRow, t: IngestTarget): Promise<boolean> {
+export async function sameContent (store: IndexStore, row: ArchiveRow, t: IngestTarget, opts: IngestOptions): Promise<boolean> {
   if (row.sha256 === null || row.state === 'quarantined') return false
-  const now = await hashArchive(t).catch(() => undefined)
+  const now = await hashArchive(t, opts.maxArchiveBytes).catch(() => undefined)
   if (now === undefined || now.sha256 !== row.sha256) return false
   store.touch(row.id, now.size, now.mtimeMs, now.ino)
   return true

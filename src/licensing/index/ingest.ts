@@ -1,22 +1,20 @@
 /**
- * One archive into the index: opened as a regular file only, hashed, its daily CSVs streamed row by row into
- * the tables in one transaction (rows.ts; rolled back when the zip turns out damaged at the end), and its
- * verdict recorded: good, refused with a reason, or quarantined unread when dated after the clock.
+ * One archive into the index: opened from its vault (a regular file only, or an object), hashed (and checked
+ * against the SHA-256 a content-addressed name carries), its daily CSVs streamed row by row into the tables
+ * in one transaction (rows.ts; rolled back when the zip turns out damaged at the end), and its verdict
+ * recorded: good, refused with a reason, or quarantined unread when dated after the clock.
  */
 import { createHash } from 'node:crypto'
-import { lstat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
-import { openArchive, VaultError, type OpenArchive } from '../../archive/vault.js'
-import type { ZipLimits, ZipSource } from '../zip.js'
+import { StoreError, type ArchiveBytes, type OpenedArchive } from '../../archive/store.js'
+import { archiveSha, VaultError } from '../../archive/vault.js'
+import type { ZipLimits } from '../zip.js'
 import { coversDay, loadRows, Refusal, ZONE_SLACK_MS, type IngestTarget } from './rows.js'
 import type { ArchiveRecord, ArchiveRow, IndexStore } from './store.js'
 
 export { coversDay, ZONE_SLACK_MS, type IngestTarget }
 
 const HASH_CHUNK = 256 * 1024
-/** Archives up to this size are read with one read and parsed from memory (fewer round trips to the disk). */
-const WHOLE_FILE_BYTES = 8 * 1024 * 1024
 
 /** Settings of a read. */
 export interface IngestOptions {
@@ -29,23 +27,12 @@ export interface IngestOptions {
 /** What became of an archive: its verdict, or `io` when it could not be read now (tried again later). */
 export type IngestOutcome = { state: 'good' | 'refused' | 'quarantined', reason?: string, message?: string } | { state: 'io', message: string }
 
-/** The file of an archive. */
-export function archivePath (t: Pick<IngestTarget, 'directory' | 'clusterName' | 'name'>): string {
-  return join(t.directory, t.clusterName, t.name)
-}
+/** An archive opened for reading (from its vault). */
+export type Loaded = OpenedArchive
 
-/** An archive opened for reading, with its bytes when it is small. */
-export interface Loaded { opened: OpenArchive, source: ZipSource }
-
-/** Open an archive (a regular file only) and read it whole when small. Throws a {@link VaultError}. */
-export async function loadArchive (t: Pick<IngestTarget, 'directory' | 'clusterName' | 'name'>): Promise<Loaded> {
-  const opened = await openArchive(archivePath(t))
-  try {
-    return { opened, source: await sourceOf(opened) }
-  } catch (err) {
-    await opened.handle.close().catch(() => undefined)
-    throw err
-  }
+/** Open an archive from its vault; one over `maxBytes` is not read. Throws a {@link VaultError} or {@link StoreError}. */
+export function loadArchive (t: Pick<IngestTarget, 'vault' | 'clusterName' | 'name'>, maxBytes: number): Promise<Loaded> {
+  return t.vault.open(t.clusterName, t.name, maxBytes)
 }
 
 /**
@@ -55,29 +42,30 @@ export async function loadArchive (t: Pick<IngestTarget, 'directory' | 'clusterN
 export async function ingestArchive (store: IndexStore, t: IngestTarget, opts: IngestOptions, pre?: Promise<Loaded>): Promise<IngestOutcome> {
   const known = store.archive(t.cluster, t.name)
   if (known !== undefined) {
-    void pre?.then(l => l.opened.handle.close(), () => undefined)
+    void pre?.then(l => l.close(), () => undefined)
     return { state: known.state, ...(known.reason !== null ? { reason: known.reason } : {}), ...(known.message !== null ? { message: known.message } : {}) }
   }
   let loaded: Loaded
   try {
-    loaded = await (pre ?? loadArchive(t))
+    loaded = await (pre ?? loadArchive(t, opts.maxArchiveBytes))
   } catch (err) {
     if (err instanceof VaultError && err.reason === 'not_regular') return record(store, t, undefined, 'refused', 'not_regular', err.message, opts.nowMs)
     return { state: 'io', message: err instanceof Error ? err.message : String(err) }
   }
-  const { opened, source } = loaded
   try {
-    if (opened.size > opts.maxArchiveBytes) {
-      return record(store, t, { size: opened.size, mtime_ms: opened.mtimeMs, ino: opened.ino, sha256: null }, 'refused', 'too_large', `${opened.size} bytes, more than the largest snapshot read (${opts.maxArchiveBytes})`, opts.nowMs)
-    }
-    const base = { size: opened.size, mtime_ms: opened.mtimeMs, ino: opened.ino, sha256: 'buffer' in source ? hashOf(source.buffer) : await sha256(opened) }
+    const stat = { size: loaded.size, mtime_ms: loaded.mtimeMs, ino: loaded.ino }
+    if (loaded.bytes === undefined) return record(store, t, { ...stat, sha256: null }, 'refused', 'too_large', `${loaded.size} bytes, more than the largest snapshot read (${opts.maxArchiveBytes})`, opts.nowMs)
+    const base = { ...stat, sha256: await hashOf(loaded.bytes) }
+    const named = archiveSha(t.name)
+    if (named !== undefined && named !== base.sha256) return record(store, t, base, 'refused', 'hash_mismatch', `its SHA-256 is ${base.sha256}, not the ${named} of its name: altered or damaged in the store`, opts.nowMs)
     if (t.takenMs > opts.nowMs + FUTURE_TOLERANCE_MS) {
       return record(store, t, base, 'quarantined', 'future', `dated ${new Date(t.takenMs).toISOString()}, after the clock (${new Date(opts.nowMs).toISOString()}): not used until the clock passes it; check the clock or the file name`, opts.nowMs)
     }
+    const bytes = loaded.bytes
     try {
       await store.transaction(async () => {
         const id = store.upsertArchive(t.cluster, { ...empty(t, base, 'good'), indexed_ms: opts.nowMs })
-        const { claimed: _claimed, ...read } = await loadRows(store, source, t, id, undefined, opts.limits)
+        const { claimed: _claimed, ...read } = await loadRows(store, bytes, t, id, undefined, opts.limits)
         store.upsertArchive(t.cluster, { ...empty(t, base, 'good'), ...read, indexed_ms: opts.nowMs })
       })
       return { state: 'good' }
@@ -86,10 +74,10 @@ export async function ingestArchive (store: IndexStore, t: IngestTarget, opts: I
       throw err
     }
   } catch (err) {
-    if (err instanceof VaultError) return { state: 'io', message: err.message }
+    if (err instanceof VaultError || err instanceof StoreError) return { state: 'io', message: err.message }
     throw err
   } finally {
-    await opened.handle.close().catch(() => undefined)
+    await loaded.close()
   }
 }
 
@@ -99,25 +87,25 @@ export async function ingestArchive (store: IndexStore, t: IngestTarget, opts: I
  * inode noted); one whose bytes changed is not (it is read anew when its change is looked at).
  */
 export async function rereadDays (store: IndexStore, t: IngestTarget, row: ArchiveRow, days: ReadonlySet<number>, opts: IngestOptions): Promise<Set<number>> {
-  let opened: OpenArchive
+  let opened: Loaded
   try {
-    opened = await openArchive(archivePath(t))
+    opened = await loadArchive(t, opts.maxArchiveBytes)
   } catch {
     return new Set()
   }
   try {
-    const source = await sourceOf(opened)
+    const bytes = opened.bytes
+    if (bytes === undefined) return new Set()
     if (opened.size !== row.size || opened.mtimeMs !== row.mtime_ms || opened.ino !== row.ino) {
-      const now = 'buffer' in source ? hashOf(source.buffer) : await sha256(opened)
-      if (now !== row.sha256) return new Set()
+      if (await hashOf(bytes) !== row.sha256) return new Set()
       store.touch(row.id, opened.size, opened.mtimeMs, opened.ino)
     }
-    return await store.transaction(async () => (await loadRows(store, source, t, row.id, days, opts.limits)).claimed)
+    return await store.transaction(async () => (await loadRows(store, bytes, t, row.id, days, opts.limits)).claimed)
   } catch (err) {
-    if (err instanceof Refusal || err instanceof VaultError) return new Set()
+    if (err instanceof Refusal || err instanceof VaultError || err instanceof StoreError) return new Set()
     throw err
   } finally {
-    await opened.handle.close().catch(() => undefined)
+    await opened.close()
   }
 }
 
@@ -136,42 +124,28 @@ function record (store: IndexStore, t: IngestTarget, base: Base | undefined, sta
 /** Record an archive whose reading stopped the worker (out of memory, a crash): refused, not read again until it changes. */
 export async function recordCrash (store: IndexStore, t: IngestTarget, nowMs: number): Promise<void> {
   if (store.archive(t.cluster, t.name) !== undefined) return
-  const st = await lstat(archivePath(t)).catch(() => undefined)
+  const st = await t.vault.stat(t.clusterName, t.name).catch(() => undefined)
   if (st === undefined) return
   record(store, t, { size: st.size, mtime_ms: st.mtimeMs, ino: st.ino, sha256: null }, 'refused', 'crashed', 'reading it stopped the evidence index (out of memory, or a fault): it is not read again until it changes; replace or remove the file', nowMs)
 }
 
-/** The hash and file facts of an archive (to tell a changed file from a touched one). */
-export async function hashArchive (t: Pick<IngestTarget, 'directory' | 'clusterName' | 'name'>): Promise<{ sha256: string, size: number, mtimeMs: number, ino: number }> {
-  const a = await openArchive(archivePath(t))
+/** The hash and facts of an archive (to tell a changed file from a touched one). */
+export async function hashArchive (t: Pick<IngestTarget, 'vault' | 'clusterName' | 'name'>, maxBytes: number): Promise<{ sha256: string, size: number, mtimeMs: number, ino: number } | undefined> {
+  const a = await loadArchive(t, maxBytes)
   try {
-    return { sha256: await sha256(a), size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }
+    return a.bytes === undefined ? undefined : { sha256: await hashOf(a.bytes), size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }
   } finally {
-    await a.handle.close().catch(() => undefined)
+    await a.close()
   }
 }
 
-/** What the zip reader reads: the file's bytes when small (one read), else the open file (streamed). */
-async function sourceOf (a: OpenArchive): Promise<ZipSource> {
-  if (a.size > WHOLE_FILE_BYTES) return { handle: a.handle, size: a.size }
-  const buffer = Buffer.allocUnsafe(a.size)
-  for (let pos = 0; pos < a.size;) {
-    const { bytesRead } = await a.handle.read(buffer, pos, a.size - pos, pos).catch((err: unknown) => { throw new VaultError('io', `cannot read: ${String(err)}`) })
-    if (bytesRead === 0) throw new VaultError('io', 'the file shrank while it was read')
-    pos += bytesRead
-  }
-  return { buffer }
-}
-
-function hashOf (buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex')
-}
-
-async function sha256 (a: OpenArchive): Promise<string> {
+/** The SHA-256 (hex) of an archive's bytes, streamed from its file when it is big. */
+async function hashOf (bytes: ArchiveBytes): Promise<string> {
   const hash = createHash('sha256')
+  if ('buffer' in bytes) return hash.update(bytes.buffer).digest('hex')
   const buf = Buffer.allocUnsafe(HASH_CHUNK)
   for (let pos = 0; ;) {
-    const { bytesRead } = await a.handle.read(buf, 0, buf.length, pos).catch((err: unknown) => { throw new VaultError('io', `cannot read: ${String(err)}`) })
+    const { bytesRead } = await bytes.handle.read(buf, 0, buf.length, pos).catch((err: unknown) => { throw new VaultError('io', `cannot read: ${String(err)}`) })
     if (bytesRead === 0) break
     hash.update(buf.subarray(0, bytesRead))
     pos += bytesRead

@@ -3,6 +3,7 @@
  * program, so the types are trusted; every request carries an id, answered once.
  */
 import type { RetainedArchive } from '../../archive/retention.js'
+import type { VaultSpec } from '../../archive/store.js'
 import type { ZipLimits } from '../zip.js'
 import type { IndexLog, OrphanFolder, SyncRoot } from './engine.js'
 import type { IndexReport, ReportQuery } from './query.js'
@@ -19,8 +20,8 @@ export interface WorkerSettings {
   crashed?: ArchiveRef
 }
 
-/** One archive of one cluster folder. */
-export interface ArchiveRef { directory: string, cluster: string, name: string, takenMs: number }
+/** One archive of one cluster folder of a vault. */
+export interface ArchiveRef { vault: VaultSpec, cluster: string, name: string, takenMs: number }
 
 /** Counts of the index, for metrics and logs. */
 export interface IndexStats {
@@ -28,8 +29,8 @@ export interface IndexStats {
   location: string
   /** Archives by verdict; `pending`: queued to be read or looked at again. */
   archives: { good: number, refused: number, quarantined: number, pending: number }
-  /** Archives refused or quarantined, and files that are not archives, by cluster folder and reason. */
-  refused: Array<{ directory: string, cluster: string, reason: string, count: number }>
+  /** Archives refused or quarantined, and files that are not archives, by vault (its id), cluster folder and reason. */
+  refused: Array<{ vault: string, cluster: string, reason: string, count: number }>
   orphans: OrphanFolder[]
   /** Archives read since the worker started. */
   read: number
@@ -38,10 +39,10 @@ export interface IndexStats {
 /** A request and its answer type. */
 export interface Requests {
   sync: { args: { roots: SyncRoot[], nowMs: number, orphans: boolean }, result: undefined }
-  archived: { args: { directory: string, cluster: string, name: string, takenMs: number, nowMs: number }, result: { state: string, reason?: string, message?: string } }
+  archived: { args: { vault: VaultSpec, cluster: string, name: string, takenMs: number, nowMs: number }, result: { state: string, reason?: string, message?: string } }
   idle: { args: undefined, result: undefined }
   report: { args: ReportQuery, result: IndexReport }
-  retention: { args: { directory: string, cluster: string }, result: RetainedArchive[] }
+  retention: { args: { vault: string, cluster: string }, result: RetainedArchive[] }
   stats: { args: undefined, result: IndexStats }
 }
 

@@ -16,8 +16,8 @@ import type { IndexEngine, OrphanFolder } from './engine.js'
 /** A cluster of a report. */
 export interface QueryCluster {
   name: string
-  /** Its vault directory (`snapshot.directory`); undefined when it keeps no archives. */
-  directory: string | undefined
+  /** Its vault's id (the directory, or `s3://bucket/prefix`); undefined when it keeps no archives. */
+  vault: string | undefined
   current: readonly CurrentPeak[]
 }
 
@@ -67,7 +67,7 @@ export function queryReport (engine: IndexEngine, q: ReportQuery): IndexReport {
   const builder = new ReportBuilder(q.window, raw => store.identity(raw))
   for (const c of q.clusters) {
     if (skipped.has(c.name)) continue
-    const id = c.directory === undefined ? undefined : store.clusterId(c.directory, c.name, false)
+    const id = c.vault === undefined ? undefined : store.clusterId(c.vault, c.name, false)
     const covered = new Uint8Array(n)
     const unknown = new Map<number, Set<number>>()
     let rows: ReadonlyArray<readonly [number, number, number]> = []
@@ -81,7 +81,7 @@ export function queryReport (engine: IndexEngine, q: ReportQuery): IndexReport {
       }
       rows = usageQ.all(id, from, to) as unknown as Array<[number, number, number]>
     }
-    if (c.directory !== undefined) problems.push(...clusterProblems(engine, c.name, c.directory, id, from))
+    if (c.vault !== undefined) problems.push(...clusterProblems(engine, c.name, c.vault, id, from))
     builder.add({ cluster: c.name, covered, unknown, rows, dayOffset: from, scale: 1e-6, current: c.current })
   }
   const report = builder.finish(q.entitlements, (cluster, raws, d) => {
@@ -95,11 +95,11 @@ export function queryReport (engine: IndexEngine, q: ReportQuery): IndexReport {
 }
 
 /** Problems of one cluster's folder that matter for a window starting on day `from`. */
-function clusterProblems (engine: IndexEngine, cluster: string, directory: string, id: number | undefined, from: number): EvidenceProblem[] {
+function clusterProblems (engine: IndexEngine, cluster: string, vault: string, id: number | undefined, from: number): EvidenceProblem[] {
   const out: EvidenceProblem[] = []
-  const k = `${directory}\0${cluster}`
+  const k = `${vault}\0${cluster}`
   const listError = engine.listErrors.get(k)
-  if (listError !== undefined) out.push({ cluster, file: `${directory}/${cluster}`, reason: 'io', message: listError })
+  if (listError !== undefined) out.push({ cluster, file: `${vault}/${cluster}`, reason: listError.reason, message: listError.message })
   for (const f of engine.refusedFiles.get(k) ?? []) out.push({ cluster, file: f.name, reason: f.reason, message: f.message })
   if (id === undefined) return out
   for (const a of engine.store.flawedArchives(id)) {
@@ -125,7 +125,7 @@ function duplicates (engine: IndexEngine, q: ReportQuery, problems: EvidenceProb
   const skipped = new Set<string>()
   const stmt = engine.store.db.prepare("SELECT DISTINCT cluster_id FROM archives WHERE cluster = ? AND state = 'good' AND cluster_id IS NOT NULL")
   for (const c of q.clusters) {
-    const id = c.directory === undefined ? undefined : engine.store.clusterId(c.directory, c.name, false)
+    const id = c.vault === undefined ? undefined : engine.store.clusterId(c.vault, c.name, false)
     if (id === undefined) continue
     for (const { cluster_id: cid } of stmt.all(id) as Array<{ cluster_id: string }>) {
       const first = byId.get(cid)

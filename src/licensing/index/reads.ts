@@ -6,9 +6,9 @@ import type { IndexStats } from './protocol.js'
 
 const DAY_MS = 86_400_000
 
-/** Every indexed archive of a cluster folder as retention needs it (archives not read yet are not listed). */
-export function retentionOf (engine: IndexEngine, directory: string, cluster: string): RetainedArchive[] {
-  const id = engine.store.clusterId(directory, cluster, false)
+/** Every indexed archive of a cluster's folder in a vault (by its id) as retention needs it (archives not read yet are not listed). */
+export function retentionOf (engine: IndexEngine, vault: string, cluster: string): RetainedArchive[] {
+  const id = engine.store.clusterId(vault, cluster, false)
   if (id === undefined) return []
   const lastWon = engine.store.lastWonDays(id)
   return engine.store.archives(id).map(a => {
@@ -22,18 +22,18 @@ export function statsOf (engine: IndexEngine, location: string, read: number): I
   const db = engine.store.db
   const archives = { good: 0, refused: 0, quarantined: 0, pending: engine.pending }
   for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM archives GROUP BY state').all() as Array<{ state: keyof typeof archives, n: number }>) archives[r.state] = r.n
-  const refused = db.prepare(`SELECT c.directory AS directory, c.name AS cluster, COALESCE(a.reason, a.state) AS reason, COUNT(*) AS count
+  const refused = db.prepare(`SELECT c.directory AS vault, c.name AS cluster, COALESCE(a.reason, a.state) AS reason, COUNT(*) AS count
     FROM archives a JOIN clusters c ON c.id = a.cluster WHERE a.state != 'good' GROUP BY c.directory, c.name, 2`).all() as IndexStats['refused']
   const split = (k: string): [string, string] => { const i = k.indexOf('\0'); return [k.slice(0, i), k.slice(i + 1)] }
   for (const [k, files] of engine.refusedFiles) {
-    const [directory, cluster] = split(k)
+    const [vault, cluster] = split(k)
     const by = new Map<string, number>()
     for (const f of files) by.set(f.reason, (by.get(f.reason) ?? 0) + 1)
-    for (const [reason, count] of by) refused.push({ directory, cluster, reason, count })
+    for (const [reason, count] of by) refused.push({ vault, cluster, reason, count })
   }
-  for (const k of engine.listErrors.keys()) {
-    const [directory, cluster] = split(k)
-    refused.push({ directory, cluster, reason: 'io', count: 1 })
+  for (const [k, e] of engine.listErrors) {
+    const [vault, cluster] = split(k)
+    refused.push({ vault, cluster, reason: e.reason, count: 1 })
   }
   return { location, archives, refused, orphans: engine.orphans, read }
 }

@@ -7,6 +7,7 @@
 import { parseDailyDate, type DailyRow, type DailyRowError } from '../daily.js'
 import { dayNumber } from '../period.js'
 import { ALL_PRODUCTS } from '../report-builder.js'
+import type { Vault } from '../../archive/store.js'
 import { readSnapshot, type SnapshotSink, type ZipLimits, type ZipSource } from '../zip.js'
 import type { ArchiveRecord, ArchiveRow, IndexStore } from './store.js'
 
@@ -25,8 +26,9 @@ const NEAR_DAYS = 800
 
 /** The archive to read. */
 export interface IngestTarget {
+  /** The cluster's id in the index. */
   cluster: number
-  directory: string
+  vault: Vault
   clusterName: string
   name: string
   takenMs: number
@@ -130,7 +132,9 @@ class ArchiveLoad implements SnapshotSink {
       const only = this.#onlyDays
       const current = only !== undefined && !only.has(d) ? { id: -1, taken_ms: Infinity }
         : only === undefined && d >= this.#lastDay - NEAR_DAYS ? this.#near.get(d) : this.#store.winner(this.#t.cluster, d)
-      w = current === undefined || current.id === this.#id || current.taken_ms < this.#t.takenMs
+      w = current === undefined || current.id === this.#id || current.taken_ms < this.#t.takenMs ||
+        // Two archives of one snapshot time (replicas that stored different bytes for one slot): the name decides, the same way everywhere.
+        (current.taken_ms === this.#t.takenMs && (this.#store.nameOf(current.id) ?? '') < this.#t.name)
       if (w && current?.id !== this.#id) this.#store.claimDay(this.#t.cluster, d, this.#id, this.#t.takenMs)
       this.#decisions.set(d, w)
     }

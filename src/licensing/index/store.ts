@@ -70,7 +70,8 @@ export class IndexStore {
       unknownAdd: p('INSERT OR IGNORE INTO unknown (cluster, day, product) VALUES (?, ?, ?)'),
       wonBy: p('SELECT day FROM days WHERE archive = ? ORDER BY day'),
       lastWon: p('SELECT archive, MAX(day) AS day FROM days WHERE cluster = ? GROUP BY archive'),
-      candidates: p("SELECT * FROM archives WHERE cluster = ? AND state = 'good' AND first_day <= ? AND last_day >= ? ORDER BY taken_ms DESC"),
+      candidates: p("SELECT * FROM archives WHERE cluster = ? AND state = 'good' AND first_day <= ? AND last_day >= ? ORDER BY taken_ms DESC, name DESC"),
+      nameOf: p('SELECT name FROM archives WHERE id = ?'),
     }
     for (const s of Object.values(this.#s)) s.setReadBigInts(false)
   }
@@ -130,6 +131,9 @@ export class IndexStore {
 
   deleteArchive (id: number): void { this.#s.archiveDelete!.run(id) }
   touch (id: number, size: number, mtimeMs: number, ino: number): void { this.#s.touch!.run(size, mtimeMs, ino, id) }
+  /** The name of an archive by its id. */
+  nameOf (id: number): string | undefined { return this.#get<{ name: string }>('nameOf', id)?.name }
+
   winner (cluster: number, day: number): { id: number, taken_ms: number } | undefined { return this.#get('winner', cluster, day) }
 
   /** The source archive of each day of a cluster between two days. */

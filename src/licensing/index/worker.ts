@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { getHeapStatistics } from 'node:v8'
+import { openVault } from '../../archive/vaults.js'
 import { exposedGc, HeapTrimmer } from '../../util/heap-trim.js'
 import { IndexEngine, LANE, type IndexLog } from './engine.js'
 import { recordCrash } from './ingest.js'
@@ -29,7 +30,7 @@ const trimmer = new HeapTrimmer({ gc: exposedGc(), growthBytes: 8 * 1024 * 1024,
 const engine = new IndexEngine(new IndexStore(opened.db), {
   log, maxArchiveBytes: settings.maxArchiveBytes, takenFromMs: settings.takenFromMs,
   onSettled: () => { trimmer.idle() },
-  onReading: t => post({ event: 'reading', archive: t === undefined ? undefined : { directory: t.directory, cluster: t.clusterName, name: t.name, takenMs: t.takenMs } }),
+  onReading: t => post({ event: 'reading', archive: t === undefined ? undefined : { vault: t.vault.spec, cluster: t.clusterName, name: t.name, takenMs: t.takenMs } }),
   ...(settings.limits !== undefined ? { limits: settings.limits } : {}),
 })
 post({ event: 'open', location: opened.location, rebuilt: opened.rebuilt })
@@ -37,8 +38,8 @@ const crashed = settings.crashed
 if (crashed !== undefined) {
   // First in the queue, before the vault is listed again.
   void engine.queue.push(LANE.query, async () => {
-    const cluster = engine.store.clusterId(crashed.directory, crashed.cluster)!
-    await recordCrash(engine.store, { cluster, directory: crashed.directory, clusterName: crashed.cluster, name: crashed.name, takenMs: crashed.takenMs }, Date.now())
+    const cluster = engine.store.clusterId(crashed.vault.id, crashed.cluster)!
+    await recordCrash(engine.store, { cluster, vault: openVault(crashed.vault), clusterName: crashed.cluster, name: crashed.name, takenMs: crashed.takenMs }, Date.now())
     log('error', 'an archive stopped the evidence index while it was read: recorded as refused (crashed), not read again', { cluster: crashed.cluster, file: crashed.name })
   })
 }
@@ -58,10 +59,10 @@ port.on('message', (m: RequestMessage | { op: 'close' }) => {
 async function answer (m: RequestMessage): Promise<unknown> {
   switch (m.op) {
     case 'sync': return engine.sync(m.args.roots, m.args.nowMs, m.args.orphans)
-    case 'archived': return engine.archived(m.args.directory, m.args.cluster, m.args.name, m.args.takenMs, m.args.nowMs)
+    case 'archived': return engine.archived(m.args.vault, m.args.cluster, m.args.name, m.args.takenMs, m.args.nowMs)
     case 'idle': return engine.idle()
     case 'report': return engine.queue.push(LANE.query, () => queryReport(engine, m.args))
-    case 'retention': return engine.queue.push(LANE.query, () => retentionOf(engine, m.args.directory, m.args.cluster))
+    case 'retention': return engine.queue.push(LANE.query, () => retentionOf(engine, m.args.vault, m.args.cluster))
     case 'stats': return engine.queue.push(LANE.query, () => statsOf(engine, opened.location, engine.read))
   }
 }

@@ -2,10 +2,13 @@
 import { z } from 'zod'
 import { clusterBaseShape, duration } from '../cluster.js'
 import { entitlementsSchema } from '../entitlements.js'
+import { storeSchema } from './store-schema.js'
 
 /** Opt-in archive of the audit snapshot (`/snapshot`). */
 export const snapshotSchema = z.strictObject({
+  /** The vault (local store), or, with a bucket, the spool of downloads not uploaded yet and the index. */
   directory: z.string().min(1),
+  store: storeSchema.default({ type: 'directory' }),
   interval: duration(60_000, 366 * 86_400_000).default(24 * 3_600_000),
   /** Archives younger than this are never deleted (IBM: keep audit snapshots for two years). */
   keep_for: duration(86_400_000, 3660 * 86_400_000).default(730 * 86_400_000),

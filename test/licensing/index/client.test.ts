@@ -10,6 +10,7 @@ import { EvidenceIndex } from '../../../src/licensing/index/client.js'
 import { createLogger } from '../../../src/util/logger.js'
 import { LogCapture, tempDir } from '../../helpers.js'
 import { at, writeSnapshot } from '../../fixtures/vault.js'
+import { directoryVault } from '../../../src/archive/store.js'
 
 t.test('a worker that dies mid-backlog: restarted, the archive it was reading refused, the backlog listed again', async t => {
   const vault = tempDir('license-exporter-test-', t)
@@ -24,7 +25,7 @@ t.test('a worker that dies mid-backlog: restarted, the archive it was reading re
   const index = new EvidenceIndex({ location: join(vault, '.index.sqlite'), log: createLogger('info', logs) })
   t.teardown(() => index.close())
   const now = Date.UTC(2027, 0, 1)
-  await index.sync([{ directory: vault, clusters: ['a'] }], now)
+  await index.sync([{ vault: directoryVault(vault), clusters: ['a'] }], now)
   let reading = ''
   for (let i = 0; i < 200 && reading === ''; i++) {
     await new Promise(resolve => setTimeout(resolve, 20))
@@ -34,7 +35,7 @@ t.test('a worker that dies mid-backlog: restarted, the archive it was reading re
   const idle = index.idle().catch((err: Error) => err.message)
   await worker!.terminate()
   t.match(await idle, /the evidence index worker stopped/, 'a request in flight fails with a reason, it does not hang')
-  const q = { window: { from: day(0), to: day(599) }, clusters: [{ name: 'a', directory: vault, current: [] }], entitlements: [] }
+  const q = { window: { from: day(0), to: day(599) }, clusters: [{ name: 'a', vault, current: [] }], entitlements: [] }
   const after = await index.report(q)
   t.ok(after.pending > 0, `the backlog is listed again: ${after.pending} pending`)
   t.equal(after.report.complete, false)

@@ -13,6 +13,7 @@ import { openIndex, SCHEMA_VERSION } from '../../../src/licensing/index/schema.j
 import { IndexStore } from '../../../src/licensing/index/store.js'
 import { tempDir, type Teardown } from '../../helpers.js'
 import { DAY, at, writeSnapshot } from '../../fixtures/vault.js'
+import { directoryVault } from '../../../src/archive/store.js'
 
 const NOW = Date.UTC(2026, 5, 30, 12)
 
@@ -23,12 +24,12 @@ function engineAt (t: Teardown, location = ':memory:'): IndexEngine {
 }
 
 async function settle (e: IndexEngine, vault: string, clusters: string[], nowMs = NOW): Promise<void> {
-  await e.sync([{ directory: vault, clusters }], nowMs)
+  await e.sync([{ vault: directoryVault(vault), clusters }], nowMs)
   await e.idle()
 }
 
 function report (e: IndexEngine, vault: string, from: string, to: string, clusters = ['a']): Promise<IndexReport> {
-  return e.queue.push(0, () => queryReport(e, { window: { from, to }, clusters: clusters.map(name => ({ name, directory: vault, current: [] })), entitlements: [] }))
+  return e.queue.push(0, () => queryReport(e, { window: { from, to }, clusters: clusters.map(name => ({ name, vault, current: [] })), entitlements: [] }))
 }
 
 const daily = (r: IndexReport): Array<[string | null, number | null]> => r.report.rows.map(x => [x.peak_date, x.peak])
@@ -117,7 +118,7 @@ t.test('archives still to read make the report incomplete', async t => {
   const vault = tempDir('license-exporter-test-', t)
   const e = engineAt(t)
   for (let d = 1; d <= 28; d++) writeSnapshot(vault, 'a', at('2026-06-01') + d * DAY, { rows: [['2026-06-01', d]] })
-  await e.sync([{ directory: vault, clusters: ['a'] }], NOW)
+  await e.sync([{ vault: directoryVault(vault), clusters: ['a'] }], NOW)
   const early = await report(e, vault, '2026-06-01', '2026-06-01')
   t.ok(early.pending > 0, `${early.pending} pending`)
   t.equal(early.report.complete, false)

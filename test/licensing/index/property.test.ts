@@ -13,6 +13,7 @@ import { IndexStore } from '../../../src/licensing/index/store.js'
 import type { MulticlusterReport } from '../../../src/licensing/multicluster.js'
 import { tempDir } from '../../helpers.js'
 import { at, writeSnapshot } from '../../fixtures/vault.js'
+import { directoryVault } from '../../../src/archive/store.js'
 
 const BASE = Date.parse('2026-03-01T00:00:00Z')
 const DAYS = 10
@@ -116,10 +117,10 @@ t.test('the index\'s report equals the naive computation on random vaults', asyn
       })
       const engine = new IndexEngine(new IndexStore(db), { log: () => undefined, maxArchiveBytes: 2 ** 30 })
       const names = m.clusters.map((_, ci) => `c${ci}`)
-      await engine.sync([{ directory: vault, clusters: names }], BASE + 60 * 86_400_000)
+      await engine.sync([{ vault: directoryVault(vault), clusters: names }], BASE + 60 * 86_400_000)
       await engine.idle()
       const got = queryReport(engine, {
-        window: { from: day(m.from), to: day(m.to) }, clusters: names.map(name => ({ name, directory: vault, current: [] })),
+        window: { from: day(m.from), to: day(m.to) }, clusters: names.map(name => ({ name, vault, current: [] })),
         entitlements: m.quota === undefined ? [] : [{ product: 'P0', unit: 'VIRTUAL_PROCESSOR_CORE', quota: m.quota }],
       }).report
       runs++

@@ -1,0 +1,64 @@
+/**
+ * The S3 client of a bucket (the official `@aws-sdk/client-s3`): endpoint and path-style for IBM COS, ODF,
+ * Ceph and MinIO; a CA file; an access key read from files again every minute (a rotated secret needs no
+ * restart), or the SDK's own chain (environment, web identity / IRSA, instance role); the SDK's standard
+ * retries (backoff with jitter) for throttling and 5xx. Failures become {@link StoreError}s with a reason and a
+ * message that names the bucket, never a key.
+ */
+import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { S3Client } from '@aws-sdk/client-s3'
+import type { S3StoreConfig } from '../sources/ibm/store-schema.js'
+import { StoreError, type StoreReason } from './store.js'
+
+/** How long credentials read from files are used before the files are read again. */
+const CREDENTIALS_MS = 60_000
+
+/** A client for the bucket of `cfg`. */
+export function s3Client (cfg: S3StoreConfig): S3Client {
+  const ca = cfg.tls.ca_file === undefined ? undefined : readFileSync(cfg.tls.ca_file)
+  const idFile = cfg.access_key_id_file
+  const secretFile = cfg.secret_access_key_file
+  return new S3Client({
+    region: cfg.region,
+    ...(cfg.endpoint !== undefined ? { endpoint: cfg.endpoint } : {}),
+    forcePathStyle: cfg.force_path_style,
+    maxAttempts: 5,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: cfg.timeout,
+      throwOnRequestTimeout: true,
+      httpsAgent: { keepAlive: true, maxSockets: 16, rejectUnauthorized: !cfg.tls.insecure_skip_verify, ...(ca !== undefined ? { ca } : {}) },
+      httpAgent: { keepAlive: true, maxSockets: 16 },
+    },
+    ...(idFile !== undefined && secretFile !== undefined
+      ? {
+          credentials: async () => {
+            const [id, secret] = await Promise.all([readFile(idFile, 'utf8'), readFile(secretFile, 'utf8')])
+            return { accessKeyId: id.trim(), secretAccessKey: secret.trim(), expiration: new Date(Date.now() + CREDENTIALS_MS) }
+          },
+        }
+      : {}),
+  })
+}
+
+const AUTH = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'CredentialsProviderError'])
+const THROTTLED = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'RequestLimitExceeded', 'ServiceUnavailable'])
+const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
+
+/** An SDK or network error as a {@link StoreError} of the bucket `bucket`. */
+export function storeError (err: unknown, bucket: string): StoreError {
+  if (err instanceof StoreError) return err
+  const e = err as { name?: string, Code?: string, code?: string, message?: string, $metadata?: { httpStatusCode?: number }, cause?: { code?: string } }
+  const name = e.Code ?? e.name ?? ''
+  const status = e.$metadata?.httpStatusCode
+  const code = e.code ?? e.cause?.code ?? ''
+  let reason: StoreReason = 'store_error'
+  if (AUTH.has(name) || status === 403) reason = 'store_auth'
+  else if (name === 'NoSuchBucket') reason = 'store_not_found'
+  else if (THROTTLED.has(name) || status === 503 || status === 429) reason = 'store_throttled'
+  else if (status === undefined && (NETWORK.has(code) || /TimeoutError|AbortError|ECONNREFUSED|ENOTFOUND|socket hang up/i.test(`${name} ${e.message ?? ''}`))) reason = 'store_unreachable'
+  const what = status === undefined ? (code !== '' ? code : name) : `HTTP ${status}${name !== '' ? ` ${name}` : ''}`
+  return new StoreError(reason, `bucket ${bucket}: ${what}${e.message !== undefined && e.message !== '' && e.message !== name ? `: ${e.message.slice(0, 200)}` : ''}`)
+}
