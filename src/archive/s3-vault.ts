@@ -14,13 +14,19 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { S3StoreConfig } from '../sources/ibm/store-schema.js'
-import { s3Client, storeError } from './s3-client.js'
+import { s3Client, storeError, type FileCredentials } from './s3-client.js'
 import type { ClusterSummary } from './listing.js'
-import type { ArchiveMetadata, OpenedArchive, StoredArchive, Vault, VaultListing, VaultSpec } from './store.js'
+import { StoreError, type ArchiveMetadata, type OpenedArchive, type StoredArchive, type Vault, type VaultListing, type VaultSpec } from './store.js'
 import { archiveSha, archiveTime, VaultError } from './vault.js'
 
 /** Objects up to this size are read into memory; bigger ones go through a temp file. */
 const IN_MEMORY_BYTES = 8 * 1024 * 1024
+
+/**
+ * An object's time in whole seconds: listings may give milliseconds (MinIO) where the Last-Modified header
+ * of a read gives seconds, and the index compares the two to see a changed object.
+ */
+const seconds = (d: Date | undefined): number => Math.floor((d?.getTime() ?? 0) / 1000) * 1000
 
 /** See the file comment. */
 export class S3Vault implements Vault {
@@ -28,20 +34,32 @@ export class S3Vault implements Vault {
   readonly locked: boolean
   readonly #cfg: S3StoreConfig
   readonly #client: S3Client
+  readonly #credentials: FileCredentials | undefined
 
-  constructor (spec: VaultSpec & { kind: 's3' }, client?: S3Client) {
+  constructor (spec: VaultSpec & { kind: 's3' }) {
     this.spec = spec
     this.#cfg = spec.s3
     this.locked = spec.s3.object_lock !== undefined
-    this.#client = client ?? s3Client(spec.s3)
+    const { client, credentials } = s3Client(spec.s3)
+    this.#client = client
+    this.#credentials = credentials
   }
 
-  /** Run one request under the store's deadline; failures become {@link StoreError}s. */
-  async #send<T> (run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    try {
-      return await run(AbortSignal.timeout(this.#cfg.timeout))
-    } catch (err) {
-      throw storeError(err, this.#cfg.bucket)
+  /**
+   * Run one request under the store's deadline; failures become {@link StoreError}s. A 403 with credentials
+   * from files reads them again and tries once more (the Secret was rotated).
+   */
+  async #send<T> (run: (signal: AbortSignal) => Promise<T>, mapError: (status: number | undefined) => { value: T } | undefined = () => undefined): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run(AbortSignal.timeout(this.#cfg.timeout))
+      } catch (err) {
+        const mapped = mapError((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode)
+        if (mapped !== undefined) return mapped.value
+        const e = storeError(err, this.#cfg.bucket)
+        if (e.reason !== 'store_auth' || this.#credentials === undefined || attempt > 0) throw e
+        this.#credentials.invalidate()
+      }
     }
   }
 
@@ -53,7 +71,7 @@ export class S3Vault implements Vault {
       const page = await this.#send(signal => this.#client.send(new ListObjectsV2Command({
         Bucket: this.#cfg.bucket, Prefix: prefix, ...(delimiter !== undefined ? { Delimiter: delimiter } : {}), ...(token !== undefined ? { ContinuationToken: token } : {}),
       }), { abortSignal: signal }))
-      for (const c of page.Contents ?? []) if (c.Key !== undefined) out.push({ key: c.Key, size: c.Size ?? 0, mtimeMs: c.LastModified?.getTime() ?? 0 })
+      for (const c of page.Contents ?? []) if (c.Key !== undefined) out.push({ key: c.Key, size: c.Size ?? 0, mtimeMs: seconds(c.LastModified) })
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push({ key: p.Prefix, size: 0, mtimeMs: 0 })
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined
     } while (token !== undefined)
@@ -97,7 +115,7 @@ export class S3Vault implements Vault {
     const res = await this.#send(signal => this.#client.send(new GetObjectCommand({ Bucket: this.#cfg.bucket, Key: this.#key(cluster, name) }), { abortSignal: signal }))
     const size = res.ContentLength ?? 0
     const body = res.Body as Readable | undefined
-    const mtimeMs = res.LastModified?.getTime() ?? 0
+    const mtimeMs = seconds(res.LastModified)
     if (body === undefined) throw new VaultError('io', `${name}: the store sent no body`)
     if (size > maxBytes) {
       body.destroy()
@@ -120,7 +138,14 @@ export class S3Vault implements Vault {
     // Big: through a private temp file, removed at close.
     const dir = await mkdtemp(join(tmpdir(), 'license-exporter-object-'))
     try {
-      await pipeline(body, createWriteStream(join(dir, 'archive.zip'), { mode: 0o600 }))
+      let n = 0
+      await pipeline(body, async function * (src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          n += c.length
+          if (n > size) throw new VaultError('io', `${name}: more bytes than announced`)
+          yield c
+        }
+      }, createWriteStream(join(dir, 'archive.zip'), { mode: 0o600 }))
       const handle = await open(join(dir, 'archive.zip'), 'r')
       const st = await handle.stat()
       return { size: st.size, mtimeMs, ino: 0, bytes: { handle, size: st.size }, close: async () => { await handle.close().catch(() => undefined); await rm(dir, { recursive: true, force: true }) } }
@@ -133,31 +158,33 @@ export class S3Vault implements Vault {
   async stat (cluster: string, name: string): Promise<StoredArchive | undefined> {
     const takenMs = archiveTime(name)
     if (takenMs === undefined) return undefined
-    try {
-      const h = await this.#client.send(new HeadObjectCommand({ Bucket: this.#cfg.bucket, Key: this.#key(cluster, name) }), { abortSignal: AbortSignal.timeout(this.#cfg.timeout) })
-      return { name, takenMs, size: h.ContentLength ?? 0, mtimeMs: h.LastModified?.getTime() ?? 0, ino: 0 }
-    } catch (err) {
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined
-      throw storeError(err, this.#cfg.bucket)
-    }
+    return this.#send(async signal => {
+      const h = await this.#client.send(new HeadObjectCommand({ Bucket: this.#cfg.bucket, Key: this.#key(cluster, name) }), { abortSignal: signal })
+      return { name, takenMs, size: h.ContentLength ?? 0, mtimeMs: seconds(h.LastModified), ino: 0 }
+    }, status => (status === 404 ? { value: undefined } : undefined))
   }
 
+  /**
+   * Create the object. A 412 means the name exists: another replica stored these very bytes first. A 409
+   * (a conditional write that conflicted with another in flight) is success once the object is there, else
+   * the write is tried again.
+   */
   async put (cluster: string, name: string, body: Buffer, metadata: ArchiveMetadata): Promise<'created' | 'exists'> {
     const sha = createHash('sha256').update(body).digest()
     if (archiveSha(name) !== sha.toString('hex')) throw new VaultError('io', `${name} does not carry the SHA-256 of its bytes`)
     const lock = this.#cfg.object_lock
-    try {
-      await this.#client.send(new PutObjectCommand({
-        Bucket: this.#cfg.bucket, Key: this.#key(cluster, name), Body: body, ContentType: 'application/zip',
-        IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sha.toString('base64'), Metadata: metadata,
-        ...(lock !== undefined ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.retain) } : {}),
-      }), { abortSignal: AbortSignal.timeout(this.#cfg.timeout) })
-      return 'created'
-    } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-      // Another writer (a replica) stored this very name, so these very bytes, first.
-      if (status === 412 || status === 409) return 'exists'
-      throw storeError(err, this.#cfg.bucket)
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#send(async signal => {
+        await this.#client.send(new PutObjectCommand({
+          Bucket: this.#cfg.bucket, Key: this.#key(cluster, name), Body: body, ContentType: 'application/zip',
+          IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256', ChecksumSHA256: sha.toString('base64'), Metadata: metadata,
+          ...(lock !== undefined ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.retain) } : {}),
+        }), { abortSignal: signal })
+        return 'created' as const
+      }, status => (status === 412 ? { value: 'exists' as const } : status === 409 ? { value: 'conflict' as const } : undefined))
+      if (outcome !== 'conflict') return outcome
+      if (await this.stat(cluster, name) !== undefined) return 'exists'
+      if (attempt >= 3) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: HTTP 409 ConditionalRequestConflict, ${attempt} times`)
     }
   }
 

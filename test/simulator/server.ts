@@ -95,7 +95,7 @@ export interface Simulator {
 }
 
 /** With LICENSE_EXPORTER_TEST_LOG_DIR set, every token the simulator is given is recorded as a secret to grep for. */
-function recordSecret (secret: string): void {
+export function recordSecret (secret: string): void {
   const dir = process.env.LICENSE_EXPORTER_TEST_LOG_DIR
   if (dir !== undefined) appendFileSync(join(dir, `${process.pid}.secrets`), `${secret}\n`)
 }
