@@ -78,6 +78,8 @@ export interface Exporter {
   start (): void
   /** Reload the config file; resolves to the problem when the new config was refused (the old one stays). */
   reload (): Promise<string | undefined>
+  /** List the vaults now (as every 5 minutes): archives other replicas stored are read. */
+  syncEvidence (): Promise<void>
   /** Stop polling, abort polls in flight, close the server. */
   close (): Promise<void>
 }
@@ -202,6 +204,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       }
     },
     reload,
+    syncEvidence: () => keeper.syncNow(),
     async close () {
       started = false
       stopWatching?.()

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
 import { createExporter, listenUrl, startedFields } from './exporter.js'
+import { configuredBuckets, parseStoreUrl } from './archive/store-url.js'
+import { migrateVault } from './migrate.js'
 import { runReport } from './report.js'
 import { multiclusterCsv } from './licensing/csv.js'
 import { parseWindow } from './licensing/period.js'
@@ -35,6 +37,9 @@ const USAGE = `usage: license-exporter [flags]
                                missing or damaged); default <first snapshot.directory>/.evidence-index.sqlite,
                                ":memory:" keeps it in memory
   --shard=INDEX/TOTAL          poll only the clusters whose name hashes to INDEX (also LICENSE_EXPORTER_SHARD)
+  --evidence.primary=WHEN      auto (default), true or false (also LICENSE_EXPORTER_EVIDENCE_PRIMARY): the
+                               primary replica prunes shared buckets and exports the fleet-wide series;
+                               auto = unsharded, or the replica holding shard 0
   --log.level=LEVEL            ${LOG_LEVELS.join(', ')} (default info)
   --check-config               validate the config file and exit 0 (valid) or 1 (invalid)
   --report                     print the IBM multicluster report of a period and exit: 0; 3 when an IBM
@@ -46,9 +51,44 @@ const USAGE = `usage: license-exporter [flags]
   --report.include-orphans     with --report.offline: also count vault folders of clusters that are not in
                                the config (renamed or removed clusters)
   --report.format=FORMAT       csv (default) or json
+  --snapshot.store=s3://BUCKET/PREFIX
+                               with --report.offline: report on every cluster folder of this bucket; with
+                               --snapshot.migrate: the bucket to copy to. Settings of a configured store of
+                               the same bucket are used, else ?endpoint=URL&region=R&path_style=true and
+                               the AWS SDK's credentials (environment, web identity, instance role)
+  --snapshot.migrate=DIR       copy the local vault DIR into the bucket of the config's snapshot.store (or
+                               --snapshot.store), verifying every object's SHA-256, and exit: 0 when every
+                               archive is in the bucket, 1 otherwise; run it again to resume
   --version                    print the version and exit
   --help                       this text
 `
+
+/** The bucket of `--snapshot.store` (a string: the problem). */
+async function bucketOf (configFile: string, text: string): Promise<ReturnType<typeof parseStoreUrl>> {
+  return parseStoreUrl(text, await loadConfig(configFile))
+}
+
+/** `--snapshot.migrate`: copy a local vault into the bucket; the summary on stdout (JSON), problems on stderr. */
+async function migrate (configFile: string, from: string, storeText: string | undefined, level: string): Promise<number> {
+  try {
+    const config = await loadConfig(configFile)
+    const buckets = configuredBuckets(config)
+    const to = storeText !== undefined ? parseStoreUrl(storeText, config) : buckets.length === 1 ? buckets[0]! : `the config has ${buckets.length} bucket stores: name one with --snapshot.store=s3://bucket/prefix`
+    if (typeof to === 'string') {
+      process.stderr.write(`--snapshot.migrate: ${to}\n`)
+      return 2
+    }
+    const summary = await migrateVault(from, to, createLogger(level, process.stderr))
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+    for (const p of summary.problems) process.stderr.write(`${p.cluster}/${p.file}: ${p.reason}: ${p.message}\n`)
+    const done = summary.problems.length === 0 && summary.verified === summary.archives
+    process.stderr.write(`${summary.archives} archive(s) of ${summary.clusters} cluster(s): ${summary.created} copied, ${summary.existed} there already, ${summary.verified} verified${done ? '' : `, ${summary.problems.length} problem(s)`}\n`)
+    return done ? 0 : 1
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}
 
 /** Split `host:port`, `:port` or `[v6]:port`. */
 export function parseListenAddress (text: string): { host: string, port: number } | undefined {
@@ -75,6 +115,9 @@ export async function main (argv: string[]): Promise<number | undefined> {
         'runtime.no-heap-trim': { type: 'boolean', default: false },
         'evidence.index-path': { type: 'string' },
         shard: { type: 'string' },
+        'evidence.primary': { type: 'string' },
+        'snapshot.store': { type: 'string' },
+        'snapshot.migrate': { type: 'string' },
         'log.level': { type: 'string', default: 'info' },
         'check-config': { type: 'boolean', default: false },
         report: { type: 'boolean', default: false },
@@ -111,6 +154,12 @@ export async function main (argv: string[]): Promise<number | undefined> {
     process.stderr.write(`--log.level must be one of ${LOG_LEVELS.join(', ')}\n`)
     return 2
   }
+  const storeText = values['snapshot.store']
+  if (values['snapshot.migrate'] !== undefined) return migrate(configFile, values['snapshot.migrate'], storeText, level)
+  if (storeText !== undefined && !(values.report && values['report.offline'])) {
+    process.stderr.write('--snapshot.store needs --report --report.offline or --snapshot.migrate\n')
+    return 2
+  }
   if (values.report) {
     const format = values['report.format']
     if (format !== 'csv' && format !== 'json') {
@@ -128,8 +177,13 @@ export async function main (argv: string[]): Promise<number | undefined> {
     }
     try {
       const indexPath = values['evidence.index-path']
+      const store = storeText === undefined ? undefined : await bucketOf(configFile, storeText)
+      if (typeof store === 'string') {
+        process.stderr.write(`--snapshot.store: ${store}\n`)
+        return 2
+      }
       const report = await runReport(configFile, createLogger(level, process.stderr), {
-        window: window.window, offline: values['report.offline'], includeOrphans: values['report.include-orphans'], ...(indexPath !== undefined ? { indexPath } : {}),
+        window: window.window, offline: values['report.offline'], includeOrphans: values['report.include-orphans'], ...(indexPath !== undefined ? { indexPath } : {}), ...(store !== undefined ? { store } : {}),
       })
       process.stdout.write(format === 'csv' ? multiclusterCsv(report) : `${JSON.stringify(report, null, 2)}\n`)
       for (const p of report.evidence_problems) process.stderr.write(`${p.cluster === '' ? '' : `${p.cluster}: `}${p.file === '' ? '' : `${p.file}: `}${p.reason}: ${p.message}\n`)
@@ -160,6 +214,12 @@ export async function main (argv: string[]): Promise<number | undefined> {
     process.stderr.write(`--shard: expected INDEX/TOTAL with 0 <= INDEX < TOTAL, got "${shardText}"\n`)
     return 2
   }
+  const primaryText = values['evidence.primary'] ?? process.env.LICENSE_EXPORTER_EVIDENCE_PRIMARY ?? 'auto'
+  const evidencePrimary = ({ auto: 'auto', true: true, false: false } as const)[primaryText as 'auto']
+  if (evidencePrimary === undefined) {
+    process.stderr.write(`--evidence.primary: expected auto, true or false, got "${primaryText}"\n`)
+    return 2
+  }
   const autoReload = values['config.auto-reload-interval']
   const autoReloadIntervalMs = autoReload === undefined ? undefined : parseDuration(autoReload)
   if (autoReload !== undefined && (autoReloadIntervalMs === undefined || autoReloadIntervalMs < 1000 || autoReloadIntervalMs > 86_400_000)) {
@@ -172,7 +232,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     const webConfigFile = values['web.config.file']
     const evidenceIndexPath = values['evidence.index-path']
     exporter = await createExporter({
-      configFile, logger, enableLifecycle: values['web.enable-lifecycle'], heapTrim: !values['runtime.no-heap-trim'],
+      configFile, logger, enableLifecycle: values['web.enable-lifecycle'], heapTrim: !values['runtime.no-heap-trim'], evidencePrimary,
       ...(evidenceIndexPath !== undefined ? { evidenceIndexPath } : {}),
       ...(webConfigFile !== undefined ? { webConfigFile } : {}),
       ...(shard !== undefined ? { shard } : {}),

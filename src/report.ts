@@ -3,12 +3,15 @@
  * index in a temp folder (removed afterwards): a consistent copy of the exporter's index when there is one,
  * brought in step with the vault, else built from the archives that can hold days of the window (those
  * taken on or after its first day). The vault and the exporter's index are never written. Unless offline,
- * each IBM cluster is polled once for the `/products` fallback.
+ * each IBM cluster is polled once for the `/products` fallback. With a bucket, any replica's config reports
+ * the whole fleet: the clusters of every shard keep their snapshots there.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import type { VaultSpec } from './archive/store.js'
+import { openVault } from './archive/vaults.js'
 import { loadConfig } from './config/load.js'
 import { ZONE_SLACK_MS } from './licensing/index/ingest.js'
 import { EvidenceIndex } from './licensing/index/client.js'
@@ -28,12 +31,22 @@ export interface ReportRun {
   includeOrphans?: boolean
   /** The exporter's index to start from (`--evidence.index-path`; default beside the first vault directory). */
   indexPath?: string
+  /**
+   * A bucket to report on (`--snapshot.store`), offline only: every cluster folder in it is counted, whatever
+   * the config lists (the config gives the entitlements).
+   */
+  store?: VaultSpec
+}
+
+/** Every cluster folder of a bucket, as report clusters. */
+async function bucketClusters (store: VaultSpec): Promise<ReportCluster[]> {
+  return (await openVault(store).folders()).map(name => ({ name, vault: store, polled: false }))
 }
 
 /** Run a report; the logger gets progress (archives read) and problems. */
 export async function runReport (configFile: string, logger: Logger, run: ReportRun, env: NodeJS.ProcessEnv = process.env): Promise<PeriodReport> {
   const config = await loadConfig(configFile, env)
-  const clusters: ReportCluster[] = reportClusters(config)
+  const clusters: ReportCluster[] = run.store === undefined ? reportClusters(config) : await bucketClusters(run.store)
   const store = new Store()
   if (!run.offline) {
     const poller = new Poller({ store, log: logger })
@@ -43,7 +56,8 @@ export async function runReport (configFile: string, logger: Logger, run: Report
   }
   const tmp = mkdtempSync(join(tmpdir(), 'license-exporter-report-'))
   const location = join(tmp, 'index.sqlite')
-  const copied = await copyIndex(run.indexPath ?? defaultIndexLocation(config), location)
+  const from = run.indexPath ?? (run.store === undefined ? defaultIndexLocation(config) : undefined)
+  const copied = from !== undefined && await copyIndex(from, location)
   logger.info({ from: copied ? 'the exporter\'s index' : 'the archives' }, 'reading the evidence')
   const index = new EvidenceIndex({ location, log: logger, takenFromMs: dayStartMs(run.window.from) - ZONE_SLACK_MS })
   try {

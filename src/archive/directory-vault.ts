@@ -1,6 +1,7 @@
 /** The local directory as a {@link Vault}: `<directory>/<cluster>/<time>.zip`, regular files only. */
 import { lstat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { readAll } from './bytes.js'
 import { listCluster, listFolders, summarizeCluster, type ClusterSummary } from './listing.js'
 import type { ArchiveBytes, OpenedArchive, StoredArchive, Vault, VaultListing, VaultSpec } from './store.js'
 import { archiveTime, clusterDir, openArchive, removeArchives, VaultError, writeArchive, type OpenArchive } from './vault.js'
@@ -67,12 +68,5 @@ export class DirectoryVault implements Vault {
 
 /** The file's bytes when small (one read), else its handle (read as it is parsed). */
 async function bytesOf (a: OpenArchive): Promise<ArchiveBytes> {
-  if (a.size > WHOLE_FILE_BYTES) return { handle: a.handle, size: a.size }
-  const buffer = Buffer.allocUnsafe(a.size)
-  for (let pos = 0; pos < a.size;) {
-    const { bytesRead } = await a.handle.read(buffer, pos, a.size - pos, pos).catch((err: unknown) => { throw new VaultError('io', `cannot read: ${String(err)}`) })
-    if (bytesRead === 0) throw new VaultError('io', 'the file shrank while it was read')
-    pos += bytesRead
-  }
-  return { buffer }
+  return a.size > WHOLE_FILE_BYTES ? { handle: a.handle, size: a.size } : { buffer: await readAll(a.handle, a.size) }
 }

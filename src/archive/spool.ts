@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
+import { readAll } from './bytes.js'
 import { listCluster, listFolders } from './listing.js'
 import { archiveSha, archiveTime, openArchive, removeArchives, VaultError, writeArchive } from './vault.js'
 
@@ -63,12 +64,7 @@ export class Spool {
     const opened = await openArchive(join(this.directory, s.cluster, s.name))
     try {
       if (opened.size > maxBytes) throw new VaultError('too_large', `${s.name}: ${opened.size} bytes, more than ${maxBytes}`)
-      const body = Buffer.alloc(opened.size)
-      for (let pos = 0; pos < opened.size;) {
-        const { bytesRead } = await opened.handle.read(body, pos, opened.size - pos, pos)
-        if (bytesRead === 0) throw new VaultError('io', `${s.name}: the file shrank while it was read`)
-        pos += bytesRead
-      }
+      const body = await readAll(opened.handle, opened.size)
       if (createHash('sha256').update(body).digest('hex') !== archiveSha(s.name)) throw new VaultError('io', `${s.name}: its bytes do not match the SHA-256 of its name (damaged on disk); left in ${this.directory}`)
       return body
     } finally {

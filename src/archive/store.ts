@@ -19,12 +19,15 @@ export function directoryVault (directory: string): VaultSpec {
   return { kind: 'directory', id: directory, directory }
 }
 
+/** A bucket vault; `directory` holds its spool. */
+export function bucketVault (s3: S3StoreConfig, directory: string): VaultSpec & { kind: 's3' } {
+  const where = s3.endpoint === undefined ? 's3://' : `${s3.endpoint.replace(/\/+$/, '')}/`
+  return { kind: 's3', id: `${where}${s3.bucket}/${s3.prefix}`, directory, s3 }
+}
+
 /** The vault a cluster's `snapshot:` names. */
-export function vaultSpec (snapshot: SnapshotConfig): VaultSpec {
-  const store = snapshot.store
-  if (store.type !== 's3') return directoryVault(snapshot.directory)
-  const where = store.endpoint === undefined ? 's3://' : `${store.endpoint.replace(/\/+$/, '')}/`
-  return { kind: 's3', id: `${where}${store.bucket}/${store.prefix}`, directory: snapshot.directory, s3: store }
+export function vaultSpec (snapshot: Pick<SnapshotConfig, 'directory' | 'store'>): VaultSpec {
+  return snapshot.store.type === 's3' ? bucketVault(snapshot.store, snapshot.directory) : directoryVault(snapshot.directory)
 }
 
 /** An archive as a vault lists it. For a bucket, `mtimeMs` is the object's last-modified time and `ino` 0. */

@@ -223,3 +223,23 @@ t.test('an object altered in the bucket (its bytes no longer its name\'s hash) i
   t.equal(report.report.complete, false, 'its days are unknown, not 500')
   t.notOk(existsSync(join(spec.directory, '.spool')), 'nothing spooled by a read')
 })
+
+t.test('every bucket fault is counted with its reason, and the snapshot is spooled, never lost', async t => {
+  const { config, dir } = await bucketConfig(t)
+  const { archiver, store } = replica(t, config, { ...systemClock, now: () => NOW })
+  const faults = [
+    { reason: 'store_auth', fault: { status: 403, code: 'AccessDenied' } },
+    { reason: 'store_throttled', fault: { status: 503, code: 'SlowDown' } },
+    { reason: 'store_not_found', fault: { status: 404, code: 'NoSuchBucket' } },
+    { reason: 'store_error', fault: { status: 500, code: 'InternalError' } },
+    { reason: 'store_unreachable', fault: 'drop' as const },
+  ]
+  for (const f of faults) {
+    proxy.fault = () => f.fault
+    const r = await archiver.runNow('ocp')
+    t.match(r, { ok: false, reason: f.reason }, f.reason)
+    t.equal(extra(store, 'license_snapshot_failures_total', { reason: f.reason }), 1, `license_snapshot_failures_total{reason="${f.reason}"} counted`)
+  }
+  t.equal(readdirSync(join(dir, '.spool', 'ocp')).length, 1, 'the snapshot (one slot, the same bytes) waits in the spool')
+  t.equal(extra(store, 'license_snapshot_failures_total', { reason: 'io' }), 0, 'every reason starts at 0')
+})

@@ -4,17 +4,15 @@
  * in one transaction (rows.ts; rolled back when the zip turns out damaged at the end), and its verdict
  * recorded: good, refused with a reason, or quarantined unread when dated after the clock.
  */
-import { createHash } from 'node:crypto'
 import { FUTURE_TOLERANCE_MS } from '../../archive/retention.js'
-import { StoreError, type ArchiveBytes, type OpenedArchive } from '../../archive/store.js'
+import { sha256Of } from '../../archive/bytes.js'
+import { StoreError, type OpenedArchive } from '../../archive/store.js'
 import { archiveSha, VaultError } from '../../archive/vault.js'
 import type { ZipLimits } from '../zip.js'
 import { coversDay, loadRows, Refusal, ZONE_SLACK_MS, type IngestTarget } from './rows.js'
 import type { ArchiveRecord, ArchiveRow, IndexStore } from './store.js'
 
 export { coversDay, ZONE_SLACK_MS, type IngestTarget }
-
-const HASH_CHUNK = 256 * 1024
 
 /** Settings of a read. */
 export interface IngestOptions {
@@ -55,7 +53,7 @@ export async function ingestArchive (store: IndexStore, t: IngestTarget, opts: I
   try {
     const stat = { size: loaded.size, mtime_ms: loaded.mtimeMs, ino: loaded.ino }
     if (loaded.bytes === undefined) return record(store, t, { ...stat, sha256: null }, 'refused', 'too_large', `${loaded.size} bytes, more than the largest snapshot read (${opts.maxArchiveBytes})`, opts.nowMs)
-    const base = { ...stat, sha256: await hashOf(loaded.bytes) }
+    const base = { ...stat, sha256: await sha256Of(loaded.bytes) }
     const named = archiveSha(t.name)
     if (named !== undefined && named !== base.sha256) return record(store, t, base, 'refused', 'hash_mismatch', `its SHA-256 is ${base.sha256}, not the ${named} of its name: altered or damaged in the store`, opts.nowMs)
     if (t.takenMs > opts.nowMs + FUTURE_TOLERANCE_MS) {
@@ -97,7 +95,7 @@ export async function rereadDays (store: IndexStore, t: IngestTarget, row: Archi
     const bytes = opened.bytes
     if (bytes === undefined) return new Set()
     if (opened.size !== row.size || opened.mtimeMs !== row.mtime_ms || opened.ino !== row.ino) {
-      if (await hashOf(bytes) !== row.sha256) return new Set()
+      if (await sha256Of(bytes) !== row.sha256) return new Set()
       store.touch(row.id, opened.size, opened.mtimeMs, opened.ino)
     }
     return await store.transaction(async () => (await loadRows(store, bytes, t, row.id, days, opts.limits)).claimed)
@@ -133,22 +131,8 @@ export async function recordCrash (store: IndexStore, t: IngestTarget, nowMs: nu
 export async function hashArchive (t: Pick<IngestTarget, 'vault' | 'clusterName' | 'name'>, maxBytes: number): Promise<{ sha256: string, size: number, mtimeMs: number, ino: number } | undefined> {
   const a = await loadArchive(t, maxBytes)
   try {
-    return a.bytes === undefined ? undefined : { sha256: await hashOf(a.bytes), size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }
+    return a.bytes === undefined ? undefined : { sha256: await sha256Of(a.bytes), size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }
   } finally {
     await a.close()
   }
-}
-
-/** The SHA-256 (hex) of an archive's bytes, streamed from its file when it is big. */
-async function hashOf (bytes: ArchiveBytes): Promise<string> {
-  const hash = createHash('sha256')
-  if ('buffer' in bytes) return hash.update(bytes.buffer).digest('hex')
-  const buf = Buffer.allocUnsafe(HASH_CHUNK)
-  for (let pos = 0; ;) {
-    const { bytesRead } = await bytes.handle.read(buf, 0, buf.length, pos).catch((err: unknown) => { throw new VaultError('io', `cannot read: ${String(err)}`) })
-    if (bytesRead === 0) break
-    hash.update(buf.subarray(0, bytesRead))
-    pos += bytesRead
-  }
-  return hash.digest('hex')
 }

@@ -8,15 +8,18 @@ import { duration } from '../cluster.js'
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens')
 
+/** A key prefix as stored: no leading slash, one trailing slash (or empty). */
+export function normalizePrefix (p: string): string {
+  const trimmed = p.replace(/^\/+|\/+$/g, '')
+  return trimmed === '' ? '' : `${trimmed}/`
+}
+
 /** An S3-compatible bucket. */
 export const s3StoreSchema = z.strictObject({
   type: z.literal('s3'),
   bucket: bucketName,
   /** Keys start with this (e.g. `prod/`): `<prefix><cluster>/<time>-<sha256>.zip`. */
-  prefix: z.string().max(512).default('').transform(p => {
-    const trimmed = p.replace(/^\/+|\/+$/g, '')
-    return trimmed === '' ? '' : `${trimmed}/`
-  }),
+  prefix: z.string().max(512).default('').transform(normalizePrefix),
   region: z.string().min(1).default('us-east-1'),
   /** For IBM COS, ODF, Ceph, MinIO: the service's URL. */
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
