@@ -131,12 +131,21 @@ function resolvePaths (raw: unknown, baseDir: string): void {
 }
 
 /**
+ * The file without its top-level `x-` keys: extension fields, a place for YAML anchors (`x-store: &store`)
+ * that entries below use (`store: *store`), as in Compose files.
+ */
+function withoutExtensions (js: unknown): unknown {
+  if (js === null || typeof js !== 'object' || Array.isArray(js)) return js
+  return Object.fromEntries(Object.entries(js).filter(([k]) => !k.startsWith('x-')))
+}
+
+/**
  * Parse and validate config text. Every problem is reported at once: unset environment variables, schema
  * errors, and token and TLS files that cannot be read (a missing CA file is a config error, not a network
  * fault at the first poll). Relative file paths are taken from the config file's directory.
  */
 export async function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const js = parseYaml(text, file)
+  const js = withoutExtensions(parseYaml(text, file))
   if (js === null || js === undefined) throw new ConfigError(file, ['the file is empty: expected at least "clusters:" with one cluster (see config/example.yaml)'])
   const problems: string[] = []
   const raw = expandEnv(js, [], env, problems)

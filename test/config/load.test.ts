@@ -17,7 +17,7 @@ t.test('the example config loads as shipped and documents the defaults', async t
   t.equal(ibm?.type, 'ibm_license_service')
   if (ibm?.type === 'ibm_license_service') {
     t.equal(ibm.entitlements.length, 2)
-    t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep_for: 730 * 86_400_000, keep: 1, timeout: 300_000, max_bytes: 67_108_864 })
+    t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep_for: 730 * 86_400_000, keep: 1, timeout: 300_000, max_bytes: 67_108_864, store: { type: 'directory' } })
   }
   t.same({ ...config.global, entitlements: [] }, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304, entitlements: [] })
   t.equal(config.clusters[1]?.token, undefined)

@@ -120,7 +120,13 @@ function configText (manifests: Manifest[]): string {
   if (text === undefined) throw new Error('ConfigMap license-exporter-config has no config.yaml')
   return text
 }
-interface ConfigShape { clusters?: Array<{ name: string, token_file?: string, snapshot?: { directory?: string } }> }
+interface StoreShape { type?: string, access_key_id_file?: string, secret_access_key_file?: string, object_lock?: object }
+interface ConfigShape { clusters?: Array<{ name: string, token_file?: string, snapshot?: { directory?: string, store?: StoreShape } }> }
+/** The snapshot stores of the rendered config that are buckets. */
+function bucketStores (manifests: Manifest[]): StoreShape[] {
+  const config = parse(configText(manifests)) as ConfigShape
+  return (config.clusters ?? []).flatMap(c => (c.snapshot?.store?.type === 's3' ? [c.snapshot.store] : []))
+}
 function snapshotDirs (manifests: Manifest[]): string[] {
   const config = parse(configText(manifests)) as ConfigShape
   return (config.clusters ?? []).flatMap(c => (c.snapshot?.directory !== undefined ? [c.snapshot.directory] : []))
@@ -195,9 +201,13 @@ for (const name of BUILDS) {
     checkRestricted(tt, workload, persistent, snapshots)
 
     const c = exporterContainer(workload)
+    // Evidence in a bucket (sharded): the snapshot directory only holds the upload spool and the index.
+    const inBucket = bucketStores(manifests).length > 0
     for (const dir of snapshots) {
       const mount = (c.volumeMounts ?? []).find(v => v.readOnly !== true && under(dir, v.mountPath))
-      tt.ok(mount !== undefined && persistent.has(mount.name), `snapshot directory ${dir} is on a writable persistent volume`)
+      const emptyDir = (podSpec(workload).volumes ?? []).find(v => v.name === mount?.name)?.emptyDir !== undefined
+      if (inBucket) tt.ok(mount !== undefined && (persistent.has(mount.name) || emptyDir), `snapshot directory ${dir} (spool and index; the evidence is in the bucket) is writable`)
+      else tt.ok(mount !== undefined && persistent.has(mount.name), `snapshot directory ${dir} is on a writable persistent volume`)
     }
     if (name === 'base') {
       const claim = (podSpec(workload).volumes ?? []).find(v => v.persistentVolumeClaim !== undefined)?.persistentVolumeClaim?.claimName
@@ -240,39 +250,45 @@ for (const name of BUILDS) {
   })
 }
 
-t.test('the ConfigMap\'s config passes --check-config with the Secret\'s keys as token files', { skip: kubectlSkip }, async tt => {
-  const manifests = build('base')
-  const text = configText(manifests)
-  const workload = one(manifests, 'Deployment')
-  const tokenMount = exporterContainer(workload).volumeMounts?.find(v => v.name === 'tokens')?.mountPath
-  tt.ok(tokenMount !== undefined, 'the Secret is mounted')
-  const secret = one(manifests, 'Secret', 'license-exporter-tokens')
-  tt.same((podSpec(workload).volumes ?? []).find(v => v.name === 'tokens')?.secret?.secretName, secret.metadata.name)
-  const keys = Object.keys({ ...secret.data, ...secret.stringData })
+for (const name of ['base', 'sharded'] as const) {
+  t.test(`${name}: the ConfigMap's config passes --check-config with the Secrets' keys as token and key files`, { skip: kubectlSkip }, async tt => {
+    const manifests = build(name)
+    const text = configText(manifests)
+    const workload = workloads(manifests)[0]!
+    const mounted = (volume: string, secretName: string): { mount: string, keys: string[], values: Record<string, string> } => {
+      const mount = exporterContainer(workload).volumeMounts?.find(v => v.name === volume)?.mountPath
+      tt.ok(mount !== undefined, `the Secret ${secretName} is mounted`)
+      const secret = one(manifests, 'Secret', secretName)
+      tt.same((podSpec(workload).volumes ?? []).find(v => v.name === volume)?.secret?.secretName, secret.metadata.name)
+      return { mount: mount ?? '?', keys: Object.keys({ ...secret.data, ...secret.stringData }), values: { ...secret.stringData } }
+    }
+    const secrets = [mounted('tokens', 'license-exporter-tokens'), ...(name === 'sharded' ? [mounted('s3', 'license-exporter-s3')] : [])]
 
-  // Every token_file is a key of the Secret, so filling in the template is all a user has to do.
-  const config = parse(text) as ConfigShape
-  const tokenFiles = (config.clusters ?? []).flatMap(c => (c.token_file !== undefined ? [c.token_file] : []))
-  tt.ok(tokenFiles.length > 0, 'the example reads tokens from files')
-  for (const f of tokenFiles) tt.ok(keys.some(k => f === `${tokenMount ?? '?'}/${k}`), `token_file ${f} is a key of the Secret`)
+    // Every token_file is a key of the Secret, so filling in the template is all a user has to do.
+    const config = parse(text) as ConfigShape
+    const tokenFiles = (config.clusters ?? []).flatMap(c => (c.token_file !== undefined ? [c.token_file] : []))
+    tt.ok(tokenFiles.length > 0, 'the example reads tokens from files')
+    for (const f of tokenFiles) tt.ok(secrets[0]!.keys.some(k => f === `${secrets[0]!.mount}/${k}`), `token_file ${f} is a key of the Secret`)
 
-  const dir = tempDir(tt, 'license-exporter-kustomize-')
-  const tokens = join(dir, 'tokens')
-  const file = join(dir, 'config.yaml')
-  writeFileSync(file, text.replaceAll(`${tokenMount ?? '?'}/`, `${tokens}/`))
-  const check = (): ReturnType<typeof run> => run(process.execPath, ['--import', 'tsx', 'src/main.ts', `--config.file=${file}`, '--check-config'])
+    const dir = tempDir(tt, 'license-exporter-kustomize-')
+    const file = join(dir, 'config.yaml')
+    let local = text
+    for (const [i, sec] of secrets.entries()) local = local.replaceAll(`${sec.mount}/`, `${join(dir, `secret-${i}`)}/`)
+    writeFileSync(file, local)
+    const check = (): ReturnType<typeof run> => run(process.execPath, ['--import', 'tsx', 'src/main.ts', `--config.file=${file}`, '--check-config'])
 
-  // As shipped (empty values) the exporter refuses to start and names the empty token file.
-  mkdirWithFiles(tokens, Object.fromEntries(keys.map(k => [k, secret.stringData?.[k] ?? ''])))
-  const empty = check()
-  tt.equal(empty.status, 1, 'the unfilled template is refused')
-  tt.match(empty.output, /token_file: file .* is empty/, 'naming the empty token file')
+    // As shipped (empty values) the exporter refuses to start and names the empty token file.
+    for (const [i, sec] of secrets.entries()) mkdirWithFiles(join(dir, `secret-${i}`), Object.fromEntries(sec.keys.map(k => [k, sec.values[k] ?? ''])))
+    const empty = check()
+    tt.equal(empty.status, 1, 'the unfilled template is refused')
+    tt.match(empty.output, /token_file: file .* is empty/, 'naming the empty token file')
 
-  mkdirWithFiles(tokens, Object.fromEntries(keys.map(k => [k, 'fake-token'])))
-  const filled = check()
-  tt.equal(filled.status, 0, filled.output)
-  tt.notMatch(filled.output, /fake-token/, 'tokens are not printed')
-})
+    for (const [i, sec] of secrets.entries()) mkdirWithFiles(join(dir, `secret-${i}`), Object.fromEntries(sec.keys.map(k => [k, 'fake-secret-value'])))
+    const filled = check()
+    tt.equal(filled.status, 0, filled.output)
+    tt.notMatch(filled.output, /fake-secret-value/, 'secrets are not printed')
+  })
+}
 
 /** Replace `dir` with one holding `files` (name -> content). */
 function mkdirWithFiles (dir: string, files: Record<string, string>): void {
@@ -304,8 +320,17 @@ t.test('sharded: the shard count is written once and derived into replicas and -
     tt.equal(env.find(e => e.name === 'POD_INDEX')?.valueFrom?.fieldRef?.fieldPath, "metadata.labels['apps.kubernetes.io/pod-index']", `${what}: the shard index is the pod index`)
     tt.ok(env.findIndex(e => e.name === 'POD_INDEX') < env.findIndex(e => e.name === 'LICENSE_EXPORTER_SHARD'), `${what}: POD_INDEX is defined before it is used`)
     tt.notOk((exporterContainer(sts).args ?? []).some(a => a.startsWith('--shard')), `${what}: no --shard argument to keep in step`)
-    tt.same(sts.spec?.volumeClaimTemplates?.map(v => v.metadata.name), ['snapshots'], `${what}: one snapshot volume per shard`)
-    tt.notOk((podSpec(sts).volumes ?? []).some(v => v.name === 'snapshots'), `${what}: no shared snapshot volume`)
+    tt.equal(sts.spec?.volumeClaimTemplates, undefined, `${what}: no volume of evidence per shard`)
+    tt.ok((podSpec(sts).volumes ?? []).find(v => v.name === 'snapshots')?.emptyDir !== undefined, `${what}: spool and index on an emptyDir`)
+    const stores = bucketStores(manifests)
+    tt.ok(stores.length > 0 && stores.length === snapshotDirs(manifests).length, `${what}: every archiving cluster keeps its snapshots in the bucket`)
+    const s3Mount = exporterContainer(sts).volumeMounts?.find(v => v.name === 's3')
+    tt.equal(s3Mount?.readOnly, true, `${what}: the bucket's key is mounted read-only`)
+    const secret = one(manifests, 'Secret', 'license-exporter-s3')
+    tt.same((podSpec(sts).volumes ?? []).find(v => v.name === 's3')?.secret?.secretName, secret.metadata.name)
+    for (const st of stores) {
+      for (const f of [st.access_key_id_file, st.secret_access_key_file]) tt.ok(Object.keys({ ...secret.stringData }).some(k => f === `${s3Mount?.mountPath ?? '?'}/${k}`), `${what}: ${f ?? '(none)'} is a key of the Secret`)
+    }
   }
   expectShards(build('sharded'), count, 'rendered')
 
