@@ -7,8 +7,7 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ConfigError, loadConfig } from './config/load.js'
 import { createExporter, listenUrl, startedFields } from './exporter.js'
-import { configuredBuckets, parseStoreUrl } from './archive/store-url.js'
-import { migrateVault } from './migrate.js'
+import { bucketOf, migrate } from './migrate.js'
 import { runReport } from './report.js'
 import { multiclusterCsv } from './licensing/csv.js'
 import { parseWindow } from './licensing/period.js'
@@ -62,33 +61,6 @@ const USAGE = `usage: license-exporter [flags]
   --version                    print the version and exit
   --help                       this text
 `
-
-/** The bucket of `--snapshot.store` (a string: the problem). */
-async function bucketOf (configFile: string, text: string): Promise<ReturnType<typeof parseStoreUrl>> {
-  return parseStoreUrl(text, await loadConfig(configFile))
-}
-
-/** `--snapshot.migrate`: copy a local vault into the bucket; the summary on stdout (JSON), problems on stderr. */
-async function migrate (configFile: string, from: string, storeText: string | undefined, level: string): Promise<number> {
-  try {
-    const config = await loadConfig(configFile)
-    const buckets = configuredBuckets(config)
-    const to = storeText !== undefined ? parseStoreUrl(storeText, config) : buckets.length === 1 ? buckets[0]! : `the config has ${buckets.length} bucket stores: name one with --snapshot.store=s3://bucket/prefix`
-    if (typeof to === 'string') {
-      process.stderr.write(`--snapshot.migrate: ${to}\n`)
-      return 2
-    }
-    const summary = await migrateVault(from, to, createLogger(level, process.stderr))
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-    for (const p of summary.problems) process.stderr.write(`${p.cluster}/${p.file}: ${p.reason}: ${p.message}\n`)
-    const done = summary.problems.length === 0 && summary.verified === summary.archives
-    process.stderr.write(`${summary.archives} archive(s) of ${summary.clusters} cluster(s): ${summary.created} copied, ${summary.existed} there already, ${summary.verified} verified${done ? '' : `, ${summary.problems.length} problem(s)`}\n`)
-    return done ? 0 : 1
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
-    return 1
-  }
-}
 
 /** Split `host:port`, `:port` or `[v6]:port`. */
 export function parseListenAddress (text: string): { host: string, port: number } | undefined {

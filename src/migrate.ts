@@ -14,6 +14,9 @@ import { sha256Of, wholeBytes } from './archive/bytes.js'
 import { directoryVault, StoreError, type VaultSpec } from './archive/store.js'
 import { archiveName, archiveSha } from './archive/vault.js'
 import { openVault } from './archive/vaults.js'
+import { configuredBuckets, parseStoreUrl } from './archive/store-url.js'
+import { loadConfig } from './config/load.js'
+import { createLogger } from './util/logger.js'
 import { describeSnapshot } from './licensing/describe.js'
 
 /** Largest archive copied (the largest `snapshot.max_bytes`). */
@@ -96,5 +99,32 @@ async function readWhole (source: DirectoryVault, cluster: string, file: string)
     return await wholeBytes(opened.bytes)
   } finally {
     await opened.close()
+  }
+}
+
+/** The bucket of `--snapshot.store` (a string: the problem). */
+export async function bucketOf (configFile: string, text: string): Promise<ReturnType<typeof parseStoreUrl>> {
+  return parseStoreUrl(text, await loadConfig(configFile))
+}
+
+/** `--snapshot.migrate`: copy a local vault into the bucket; the summary on stdout (JSON), problems on stderr. */
+export async function migrate (configFile: string, from: string, storeText: string | undefined, level: string): Promise<number> {
+  try {
+    const config = await loadConfig(configFile)
+    const buckets = configuredBuckets(config)
+    const to = storeText !== undefined ? parseStoreUrl(storeText, config) : buckets.length === 1 ? buckets[0]! : `the config has ${buckets.length} bucket stores: name one with --snapshot.store=s3://bucket/prefix`
+    if (typeof to === 'string') {
+      process.stderr.write(`--snapshot.migrate: ${to}\n`)
+      return 2
+    }
+    const summary = await migrateVault(from, to, createLogger(level, process.stderr))
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+    for (const p of summary.problems) process.stderr.write(`${p.cluster}/${p.file}: ${p.reason}: ${p.message}\n`)
+    const done = summary.problems.length === 0 && summary.verified === summary.archives
+    process.stderr.write(`${summary.archives} archive(s) of ${summary.clusters} cluster(s): ${summary.created} copied, ${summary.existed} there already, ${summary.verified} verified${done ? '' : `, ${summary.problems.length} problem(s)`}\n`)
+    return done ? 0 : 1
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
   }
 }

@@ -17,7 +17,20 @@ import type { S3StoreConfig } from '../sources/ibm/store-schema.js'
 import { s3Client, storeError, type FileCredentials } from './s3-client.js'
 import type { ClusterSummary } from './listing.js'
 import { StoreError, type ArchiveMetadata, type OpenedArchive, type StoredArchive, type Vault, type VaultListing, type VaultSpec } from './store.js'
-import { archiveSha, archiveTime, VaultError } from './vault.js'
+import { archiveName, archiveSha, archiveTime, VaultError } from './vault.js'
+
+/** A cluster's listing is taken whole this often; in between, only its recent keys are listed. */
+export const FULL_LISTING_MS = 60 * 60_000
+/**
+ * How far before a cluster's newest archive an incremental listing starts: objects written late with an
+ * older time (a spool drained after an outage, a replica with a slow clock) are seen at once within it,
+ * and at the next whole listing beyond it.
+ */
+export const RELIST_WINDOW_MS = 3 * 86_400_000
+/** Most keys one listing holds (two years of hourly snapshots are 17,520): past it the listing fails. */
+export const MAX_LISTED_KEYS = 100_000
+
+interface Listed { key: string, size: number, mtimeMs: number }
 
 /** Objects up to this size are read into memory; bigger ones go through a temp file. */
 const IN_MEMORY_BYTES = 8 * 1024 * 1024
@@ -35,9 +48,13 @@ export class S3Vault implements Vault {
   readonly #cfg: S3StoreConfig
   readonly #client: S3Client
   readonly #credentials: FileCredentials | undefined
+  readonly #now: () => number
+  /** Per cluster, the keys of the last listing and when the last whole one was taken. */
+  readonly #listed = new Map<string, { keys: Listed[], fullAtMs: number }>()
 
-  constructor (spec: VaultSpec & { kind: 's3' }) {
+  constructor (spec: VaultSpec & { kind: 's3' }, opts: { now?: () => number } = {}) {
     this.spec = spec
+    this.#now = opts.now ?? Date.now
     this.#cfg = spec.s3
     this.locked = spec.s3.object_lock !== undefined
     const { client, credentials } = s3Client(spec.s3)
@@ -63,19 +80,46 @@ export class S3Vault implements Vault {
     }
   }
 
-  /** Every key under `prefix`, page by page (1,000 a page), or the common prefixes with `delimiter`. */
-  async #keys (prefix: string, delimiter?: string): Promise<Array<{ key: string, size: number, mtimeMs: number }>> {
-    const out: Array<{ key: string, size: number, mtimeMs: number }> = []
+  /**
+   * Every key under `prefix` (after `startAfter`), page by page (1,000 a page), or the common prefixes with
+   * `delimiter`; at most {@link MAX_LISTED_KEYS}.
+   */
+  async #keys (prefix: string, opts: { delimiter?: string, startAfter?: string } = {}): Promise<Listed[]> {
+    const out: Listed[] = []
     let token: string | undefined
     do {
       const page = await this.#send(signal => this.#client.send(new ListObjectsV2Command({
-        Bucket: this.#cfg.bucket, Prefix: prefix, ...(delimiter !== undefined ? { Delimiter: delimiter } : {}), ...(token !== undefined ? { ContinuationToken: token } : {}),
+        Bucket: this.#cfg.bucket, Prefix: prefix, ...(opts.delimiter !== undefined ? { Delimiter: opts.delimiter } : {}),
+        ...(token !== undefined ? { ContinuationToken: token } : opts.startAfter !== undefined ? { StartAfter: opts.startAfter } : {}),
       }), { abortSignal: signal }))
       for (const c of page.Contents ?? []) if (c.Key !== undefined) out.push({ key: c.Key, size: c.Size ?? 0, mtimeMs: seconds(c.LastModified) })
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push({ key: p.Prefix, size: 0, mtimeMs: 0 })
+      if (out.length > MAX_LISTED_KEYS) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: more than ${MAX_LISTED_KEYS} objects under ${prefix}; not listed`)
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined
     } while (token !== undefined)
     return out
+  }
+
+  /**
+   * A cluster's keys: a whole listing every {@link FULL_LISTING_MS}; in between, only the keys from
+   * {@link RELIST_WINDOW_MS} before its newest archive on, merged with the older keys of the last listing
+   * (so a fleet of many clusters with two years of archives is not listed whole every few minutes).
+   */
+  async #clusterKeys (base: string): Promise<Listed[]> {
+    const now = this.#now()
+    const last = this.#listed.get(base)
+    const newest = last?.keys.reduce((m, k) => Math.max(m, archiveTime(k.key.slice(base.length)) ?? 0), 0) ?? 0
+    if (last === undefined || newest === 0 || now - last.fullAtMs >= FULL_LISTING_MS || now < last.fullAtMs) {
+      const keys = await this.#keys(base)
+      this.#listed.set(base, { keys, fullAtMs: now })
+      return keys
+    }
+    const from = `${base}${archiveName(newest - RELIST_WINDOW_MS).replace(/\.zip$/, '')}`
+    const recent = await this.#keys(base, { startAfter: from })
+    const keys = [...last.keys.filter(k => k.key <= from), ...recent]
+    if (keys.length > MAX_LISTED_KEYS) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: more than ${MAX_LISTED_KEYS} objects under ${base}; not listed`)
+    this.#listed.set(base, { keys, fullAtMs: last.fullAtMs })
+    return keys
   }
 
   #key (cluster: string, name: string): string { return `${this.#cfg.prefix}${cluster}/${name}` }
@@ -83,7 +127,7 @@ export class S3Vault implements Vault {
   async list (cluster: string): Promise<VaultListing> {
     const base = `${this.#cfg.prefix}${cluster}/`
     const out: VaultListing = { archives: [], refused: [] }
-    for (const k of await this.#keys(base)) {
+    for (const k of await this.#clusterKeys(base)) {
       const name = k.key.slice(base.length)
       if (name === '' || name.includes('/')) continue
       const takenMs = archiveTime(name)
@@ -108,7 +152,7 @@ export class S3Vault implements Vault {
 
   async folders (): Promise<string[]> {
     const base = this.#cfg.prefix
-    return (await this.#keys(base, '/')).filter(k => k.key.endsWith('/')).map(k => k.key.slice(base.length, -1)).filter(f => f !== '' && !f.startsWith('.')).sort()
+    return (await this.#keys(base, { delimiter: '/' })).filter(k => k.key.endsWith('/')).map(k => k.key.slice(base.length, -1)).filter(f => f !== '' && !f.startsWith('.')).sort()
   }
 
   async open (cluster: string, name: string, maxBytes: number): Promise<OpenedArchive> {
@@ -196,6 +240,8 @@ export class S3Vault implements Vault {
       await this.#send(signal => this.#client.send(new DeleteObjectCommand({ Bucket: this.#cfg.bucket, Key: this.#key(cluster, name) }), { abortSignal: signal }))
       removed.push(name)
     }
+    const listed = this.#listed.get(`${this.#cfg.prefix}${cluster}/`)
+    if (listed !== undefined) listed.keys = listed.keys.filter(k => !removed.includes(k.key.slice(this.#cfg.prefix.length + cluster.length + 1)))
     return removed
   }
 }

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
-import { S3Vault } from '../../src/archive/s3-vault.js'
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3'
+import { FULL_LISTING_MS, S3Vault } from '../../src/archive/s3-vault.js'
 import { StoreError, type VaultSpec } from '../../src/archive/store.js'
 import { archiveName } from '../../src/archive/vault.js'
 import { startMoto, TEST_KEY, type Moto } from '../fixtures/s3.js'
@@ -114,6 +114,40 @@ t.test('listing: archives oldest first, misnamed objects refused, deeper keys an
   t.match(summary, { count: 3, newest: { name: names[2] }, future: [names[0]] }, 'an archive after the clock is not the newest')
   t.same(await vault.remove('ocp', [names[1]!]), [names[1]])
   t.equal((await vault.list('ocp')).archives.length, 2)
+})
+
+t.test('listing is incremental: recent keys every time, the whole cluster every hour; deletions and late old objects seen', async t => {
+  const { spec, bucket } = await vaultOn()
+  let now = T0 + 400 * 86_400_000
+  const vault = new S3Vault(spec, { now: () => now })
+  const put = async (ms: number, c = 'inc'): Promise<string> => { const b = randomBytes(32); const name = named(ms, b); await vault.put(c, name, b, {}); return name }
+  const old: string[] = []
+  for (let d = 0; d < 30; d++) old.push(await put(T0 + d * 86_400_000))
+  const lists = (): Array<{ url: string }> => proxy.seen.filter(r => r.method === 'GET' && r.url.includes('list-type=2'))
+  t.equal((await vault.list('inc')).archives.length, 30, 'the first listing is whole')
+  t.notMatch(lists()[0]!.url, /start-after/)
+  proxy.seen.length = 0
+  const recent = await put(T0 + 30 * 86_400_000)
+  const late = await put(T0 + 28 * 86_400_000 + 3_600_000)
+  const tooOld = await put(T0 + 2 * 86_400_000 + 3_600_000)
+  await vault.remove('inc', [old[0]!])
+  now += 5 * 60_000
+  const second = (await vault.list('inc')).archives.map(a => a.name)
+  t.match(lists()[0]!.url, /start-after=fleet%2Fprod%2Finc%2F2026-11-27T06-00-00-000Z/, 'the next listing starts three days before the newest archive')
+  t.ok(second.includes(recent) && second.includes(late), 'a new object and one written late within three days of the newest are seen at once')
+  t.notOk(second.includes(tooOld), 'an object written late with an older time waits for the next whole listing')
+  t.notOk(second.includes(old[0]!), 'an object this vault removed is gone from the listing')
+  t.equal(second.length, 31)
+  // Removed by someone else (a lifecycle rule, an operator), and the hour passes: the whole listing.
+  await moto.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `fleet/prod/inc/${old[5]!}` }))
+  now += FULL_LISTING_MS
+  proxy.seen.length = 0
+  const third = (await vault.list('inc')).archives.map(a => a.name)
+  t.notMatch(lists()[0]!.url, /start-after/, 'every hour the listing is whole again')
+  t.ok(third.includes(tooOld), 'the late old object is seen')
+  t.notOk(third.includes(old[5]!), 'an object removed by another is gone')
+  t.equal(third.length, 31)
+  t.equal((await vault.list('other')).archives.length, 0, 'each cluster has its own listing')
 })
 
 t.test('reading: small objects in memory, big ones through a private temp file removed at close, too big not read', async t => {

@@ -1,0 +1,46 @@
+/**
+ * Who deletes archives, and the deleting: after a good archive is in place, retention by the rule of
+ * retention.ts with what the evidence index knows of each archive (ones it has not read yet are kept; without
+ * the index nothing goes). A bucket with Object Lock is never pruned by the exporter; a bucket without it only
+ * by the primary replica.
+ */
+import type { Logger } from 'pino'
+import type { EvidenceCatalog } from './catalog.js'
+import { retentionPlan, type RetainedArchive } from './retention.js'
+import type { SnapshotCluster } from './snapshot-gauges.js'
+import { vaultSpec, type Vault, type VaultSpec } from './store.js'
+import { openVault } from './vaults.js'
+
+/** Say once per bucket (in `announced`) who deletes its objects: the bucket (Object Lock), this replica, or the primary. */
+export function announceStore (log: Logger, announced: Set<string>, spec: VaultSpec, pruneBuckets: boolean): void {
+  if (spec.kind !== 's3' || announced.has(spec.id)) return
+  announced.add(spec.id)
+  const lock = spec.s3.object_lock
+  if (lock !== undefined) log.info({ bucket: spec.id, mode: lock.mode, retainDays: lock.retain / 86_400_000 }, 'snapshots are written with S3 Object Lock: the bucket keeps them and deletes them, never the exporter')
+  else if (!pruneBuckets) log.info({ bucket: spec.id }, 'retention of this bucket is left to the primary replica (the one holding shard 0, or --evidence.primary)')
+  else log.info({ bucket: spec.id }, 'this replica applies retention (keep_for, keep) to this bucket')
+}
+
+/** Apply retention to a cluster's vault (see the file comment); failures are logged, archives kept. */
+export async function retain (opts: { log: Logger, catalog: EvidenceCatalog | undefined, pruneBuckets: boolean }, cluster: SnapshotCluster, nowMs: number): Promise<void> {
+  const { keep_for: keepForMs, keep } = cluster.snapshot
+  const vault: Vault = openVault(vaultSpec(cluster.snapshot))
+  const { catalog, log } = opts
+  if (catalog === undefined || vault.locked || (vault.spec.kind === 's3' && !opts.pruneBuckets)) return
+  try {
+    const [indexed, listing] = await Promise.all([catalog.retention(vault.spec, cluster.name), vault.list(cluster.name)])
+    const known = new Map(indexed.map(a => [a.name, a]))
+    const archives: RetainedArchive[] = listing.archives.map(f => known.get(f.name) ?? { name: f.name, takenMs: f.takenMs, state: 'pending', lastWonDay: undefined, dataEndMs: undefined })
+    const plan = retentionPlan(archives, { keepForMs, keep }, nowMs)
+    if ('paused' in plan) {
+      log.warn({ cluster: cluster.name, why: plan.paused }, 'retention of audit snapshots paused; every archive kept')
+      return
+    }
+    const removed = await vault.remove(cluster.name, plan.remove)
+    if (removed.length === 0) return
+    log.info({ cluster: cluster.name, removed, cutoff: new Date(plan.cutoffMs).toISOString() }, 'audit snapshots past keep_for removed')
+    await catalog.changed(vault.spec, cluster.name, nowMs)
+  } catch (err) {
+    log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
+  }
+}
