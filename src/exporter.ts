@@ -138,7 +138,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const applyConfig = (nextFleet: Config): void => {
     const next = shardConfig(nextFleet, shard)
     poller.apply(next)
-    archiver.apply(next)
+    archiver.apply(next, nextFleet)
     config = next
     fleet = nextFleet
     processMetrics.reloadSuccessful.set(1)

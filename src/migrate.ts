@@ -119,6 +119,11 @@ export async function migrate (configFile: string, from: string, storeText: stri
     }
     const summary = await migrateVault(from, to, createLogger(level, process.stderr))
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+    if (summary.archives === 0 && summary.problems.length === 0) {
+      // A wrong path (or a cluster's folder instead of the vault) must not look like a finished migration.
+      process.stderr.write(`--snapshot.migrate: no archives in ${from} (expected ${from}/<cluster>/<time>.zip); nothing copied\n`)
+      return 1
+    }
     for (const p of summary.problems) process.stderr.write(`${p.cluster}/${p.file}: ${p.reason}: ${p.message}\n`)
     const done = summary.problems.length === 0 && summary.verified === summary.archives
     process.stderr.write(`${summary.archives} archive(s) of ${summary.clusters} cluster(s): ${summary.created} copied, ${summary.existed} there already, ${summary.verified} verified${done ? '' : `, ${summary.problems.length} problem(s)`}\n`)

@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import type { VaultSpec } from './archive/store.js'
 import { openVault } from './archive/vaults.js'
 import { loadConfig } from './config/load.js'
+import type { Config } from './config/schema.js'
 import { ZONE_SLACK_MS } from './licensing/index/ingest.js'
 import { EvidenceIndex } from './licensing/index/client.js'
 import { copyIndex, defaultIndexLocation } from './licensing/index/location.js'
@@ -38,15 +39,22 @@ export interface ReportRun {
   store?: VaultSpec
 }
 
-/** Every cluster folder of a bucket, as report clusters. */
-async function bucketClusters (store: VaultSpec): Promise<ReportCluster[]> {
-  return (await openVault(store).folders()).map(name => ({ name, vault: store, polled: false }))
+/**
+ * The clusters of a bucket's report: every cluster folder in it, and every configured IBM cluster whose store
+ * is this bucket (one without a folder then counts as missing: the report is not complete). Neither: an error
+ * (a misspelt bucket or prefix must not give an empty report that looks complete).
+ */
+async function bucketClusters (store: VaultSpec, config: Config): Promise<ReportCluster[]> {
+  const names = new Set(await openVault(store).folders())
+  for (const c of reportClusters(config)) if (c.vault?.id === store.id) names.add(c.name)
+  if (names.size === 0) throw new Error(`${store.id}: no cluster folders there, and no configured cluster keeps its snapshots there; check the bucket and the prefix`)
+  return [...names].sort().map(name => ({ name, vault: store, polled: false }))
 }
 
 /** Run a report; the logger gets progress (archives read) and problems. */
 export async function runReport (configFile: string, logger: Logger, run: ReportRun, env: NodeJS.ProcessEnv = process.env): Promise<PeriodReport> {
   const config = await loadConfig(configFile, env)
-  const clusters: ReportCluster[] = run.store === undefined ? reportClusters(config) : await bucketClusters(run.store)
+  const clusters: ReportCluster[] = run.store === undefined ? reportClusters(config) : await bucketClusters(run.store, config)
   const store = new Store()
   if (!run.offline) {
     const poller = new Poller({ store, log: logger })

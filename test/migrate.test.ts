@@ -67,3 +67,28 @@ t.test('a local vault into a bucket: copied, verified, idempotent; the bucket gi
   t.match(noCredentials.stderr, /store_auth: bucket unconfigured: CredentialsProviderError/, 'a bucket not in the config and no credentials in the environment')
   t.notMatch(`${noCredentials.stderr}${nowhere.stderr}`, new RegExp(TEST_KEY.secret), 'no secret in the output')
 })
+
+t.test('nothing to migrate is a failure; a report of a bucket with no clusters is an error; a configured cluster without objects is missing', async t => {
+  const dir = tempDir('license-exporter-test-', t)
+  await moto.bucket('empty-report')
+  const store = moto.yaml('empty-report', { prefix: 'prod' })
+  const config = join(dir, 'config.yaml')
+  writeFileSync(config, `clusters:\n  - { name: ocp-a, type: ibm_license_service, url: "http://127.0.0.1:9/a", token: migrate-token, snapshot: { directory: ${join(dir, 'spool')}, store: ${store} } }\n`)
+  const missing = await cli([`--config.file=${config}`, `--snapshot.migrate=${join(dir, 'no-such-dir')}`, '--log.level=warn'])
+  t.equal(missing.status, 1, 'a directory that does not exist: exit 1')
+  t.match(missing.stderr, /no archives in .*no-such-dir/)
+  const vault = join(dir, 'vault')
+  writeSnapshot(vault, 'ocp-a', at('2026-09-30'), { rows: days('2026-07-01', 92, 4) })
+  const tooDeep = await cli([`--config.file=${config}`, `--snapshot.migrate=${join(vault, 'ocp-a')}`, '--log.level=warn'])
+  t.equal(tooDeep.status, 1, 'a cluster folder instead of the vault: exit 1')
+
+  const url = (prefix: string): string => `--snapshot.store=s3://empty-report/${prefix}?endpoint=${encodeURIComponent(moto.endpoint)}&path_style=true`
+  const other = join(dir, 'other.yaml')
+  writeFileSync(other, 'clusters: []\n')
+  const typo = await cli([`--config.file=${other}`, '--report', '--report.offline', '--report.from=2026-07-01', '--report.to=2026-09-30', url('prdo'), '--log.level=warn'], { env: { AWS_ACCESS_KEY_ID: TEST_KEY.id, AWS_SECRET_ACCESS_KEY: TEST_KEY.secret } })
+  t.equal(typo.status, 1, 'a prefix with no cluster folders (a typo): exit 1, not an empty report')
+  t.match(typo.stderr, /no cluster folders there/)
+  const none = await cli([`--config.file=${config}`, '--report', '--report.offline', '--report.from=2026-07-01', '--report.to=2026-09-30', url('prod'), '--log.level=warn'])
+  t.equal(none.status, 4, 'the configured cluster of that bucket has no objects: the report is incomplete (exit 4)')
+  t.match(none.stderr, /ocp-a/)
+})

@@ -15,7 +15,7 @@ import { classifyError } from '../sources/errors.js'
 import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
 import type { EvidenceCatalog } from './catalog.js'
-import { announceStore, retain } from './retain.js'
+import { announceStore, FleetRetention, retain } from './retain.js'
 import { SnapshotGauges, type SnapshotCluster } from './snapshot-gauges.js'
 import { MAX_SPOOLED, Spool } from './spool.js'
 import { SPOOL_RETRY_MS, SpoolDrainer } from './spool-drainer.js'
@@ -35,10 +35,7 @@ interface ArchiveState {
   running: Promise<unknown> | undefined
 }
 
-/**
- * Result of one download attempt. `skipped`: another replica stored this slot's snapshot in the bucket
- * already (no download).
- */
+/** Result of one download attempt. `skipped`: another replica stored this slot's snapshot in the bucket already. */
 export type SnapshotResult = { ok: true, file: string, bytes: number, skipped?: boolean } | { ok: false, reason: string, message: string }
 
 /** Options of {@link SnapshotArchiver}. */
@@ -50,10 +47,7 @@ export interface ArchiverOptions {
   catalog?: EvidenceCatalog
   /** Told after every archive written and read. */
   onArchived?: () => void
-  /**
-   * Whether this replica applies retention to buckets (default true). A bucket is shared: only one replica
-   * prunes it (the primary). Local directories are each replica's own and always pruned.
-   */
+  /** Whether this replica prunes buckets (default true): only the primary does. Local directories are always pruned. */
   pruneBuckets?: boolean
   /** The metadata of a snapshot (its cluster id and covered period), stored with its object. */
   describe?: (body: Buffer) => Promise<ArchiveMetadata>
@@ -71,6 +65,7 @@ export class SnapshotArchiver {
   readonly #uploads: Uploads
   readonly #gauges: SnapshotGauges
   readonly #drainer: SpoolDrainer
+  readonly #fleetRetention: FleetRetention
   /** Buckets already announced in the log (Object Lock, or retention left to the primary). */
   readonly #announced = new Set<string>()
 
@@ -84,6 +79,7 @@ export class SnapshotArchiver {
     this.#uploads = new Uploads({ log: opts.log, describe, maxBytes: 1024 * 1024 * 1024 })
     const clock = this.#scheduler.clock
     this.#gauges = new SnapshotGauges(opts.store, opts.log, () => clock.now())
+    this.#fleetRetention = new FleetRetention({ log: opts.log, catalog: opts.catalog, pruneBuckets: this.#pruneBuckets, clock })
     this.#drainer = new SpoolDrainer({
       uploads: this.#uploads, log: opts.log, clock, gauges: this.#gauges,
       clusters: () => this.#scheduler.slots().map(e => e.state.cluster),
@@ -94,14 +90,20 @@ export class SnapshotArchiver {
     })
   }
 
-  /** Apply a (new) config: schedule new opt-ins, drop removed ones, keep unchanged ones. */
-  apply (config: Config): void {
+  /**
+   * Apply a (new) config: schedule new opt-ins, drop removed ones, keep unchanged ones. `fleet`: the whole
+   * config when this replica is a shard of it (the primary prunes the other shards' clusters in buckets too).
+   */
+  apply (config: Config, fleet: Config = config): void {
     const wanted: Array<{ name: string, key: string, cluster: SnapshotCluster }> = []
-    for (const c of config.clusters) {
+    const others: SnapshotCluster[] = []
+    for (const c of fleet.clusters) {
       if (c.type !== 'ibm_license_service' || c.snapshot === undefined) continue
       const cluster = { ...c, snapshot: c.snapshot }
-      wanted.push({ name: c.name, key: JSON.stringify(cluster), cluster })
+      if (config.clusters.some(m => m.name === c.name)) wanted.push({ name: c.name, key: JSON.stringify(cluster), cluster })
+      else others.push(cluster)
     }
+    this.#fleetRetention.set(others)
     const byName = new Map(wanted.map(w => [w.name, w.cluster]))
     const { added, retired } = this.#scheduler.reconcile(wanted, name => ({ cluster: byName.get(name) as SnapshotCluster, running: undefined }))
     for (const e of added) {
@@ -130,13 +132,14 @@ export class SnapshotArchiver {
     this.#started = true
     for (const e of this.#scheduler.slots()) void this.#scheduleFromDisk(e)
     this.#drainer.start()
+    this.#fleetRetention.start()
   }
 
   /** Stop scheduling and wait for downloads and uploads in flight. */
   async stop (): Promise<void> {
     this.#started = false
     this.#scheduler.cancelAll()
-    await Promise.allSettled([...this.#scheduler.slots().map(e => e.state.running), ...this.#finals, this.#drainer.stop()])
+    await Promise.allSettled([...this.#scheduler.slots().map(e => e.state.running), ...this.#finals, this.#drainer.stop(), this.#fleetRetention.stop()])
   }
 
   /** Download now (for tests and the first run). */

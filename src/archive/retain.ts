@@ -10,6 +10,7 @@ import { retentionPlan, type RetainedArchive } from './retention.js'
 import type { SnapshotCluster } from './snapshot-gauges.js'
 import { vaultSpec, type Vault, type VaultSpec } from './store.js'
 import { openVault } from './vaults.js'
+import { setTimer, type CancelTimer, type Clock } from '../util/timer.js'
 
 /** Say once per bucket (in `announced`) who deletes its objects: the bucket (Object Lock), this replica, or the primary. */
 export function announceStore (log: Logger, announced: Set<string>, spec: VaultSpec, pruneBuckets: boolean): void {
@@ -42,5 +43,44 @@ export async function retain (opts: { log: Logger, catalog: EvidenceCatalog | un
     await catalog.changed(vault.spec, cluster.name, nowMs)
   } catch (err) {
     log.warn({ cluster: cluster.name, err: String(err) }, 'retention of audit snapshots failed; archives kept')
+  }
+}
+
+/** How often the primary applies retention to the clusters other shards archive into a bucket. */
+export const FLEET_RETENTION_MS = 6 * 3_600_000
+
+/**
+ * Retention of the other shards' clusters in buckets, by the primary (the only replica that prunes a bucket):
+ * each shard's own clusters are pruned after their downloads, these every {@link FLEET_RETENTION_MS}, with the
+ * same rule and the index's knowledge of their archives.
+ */
+export class FleetRetention {
+  readonly #opts: { log: Logger, catalog: EvidenceCatalog | undefined, pruneBuckets: boolean, clock: Clock }
+  #others: SnapshotCluster[] = []
+  #timer: CancelTimer | undefined
+  #running: Promise<void> | undefined
+
+  constructor (opts: { log: Logger, catalog: EvidenceCatalog | undefined, pruneBuckets: boolean, clock: Clock }) {
+    this.#opts = opts
+  }
+
+  /** The clusters of the fleet that keep snapshots in a bucket and that this replica does not archive. */
+  set (others: SnapshotCluster[]): void {
+    this.#others = others.filter(c => c.snapshot.store.type === 's3')
+  }
+
+  start (): void {
+    if (!this.#opts.pruneBuckets || this.#opts.catalog === undefined) return
+    const tick = (): void => {
+      this.#running = (async () => { for (const c of this.#others) await retain(this.#opts, c, this.#opts.clock.now()) })()
+      this.#timer = setTimer(tick, this.#opts.clock.now() + FLEET_RETENTION_MS, this.#opts.clock)
+    }
+    this.#timer = setTimer(tick, this.#opts.clock.now() + FLEET_RETENTION_MS / 6, this.#opts.clock)
+  }
+
+  async stop (): Promise<void> {
+    this.#timer?.()
+    this.#timer = undefined
+    await this.#running
   }
 }

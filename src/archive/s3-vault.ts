@@ -21,11 +21,7 @@ import { archiveName, archiveSha, archiveTime, VaultError } from './vault.js'
 
 /** A cluster's listing is taken whole this often; in between, only its recent keys are listed. */
 export const FULL_LISTING_MS = 60 * 60_000
-/**
- * How far before a cluster's newest archive an incremental listing starts: objects written late with an
- * older time (a spool drained after an outage, a replica with a slow clock) are seen at once within it,
- * and at the next whole listing beyond it.
- */
+/** How far before a cluster's newest archive an incremental listing starts (late writes: a drained spool, a slow clock). */
 export const RELIST_WINDOW_MS = 3 * 86_400_000
 /** Most keys one listing holds (two years of hourly snapshots are 17,520): past it the listing fails. */
 export const MAX_LISTED_KEYS = 100_000
@@ -86,6 +82,7 @@ export class S3Vault implements Vault {
    */
   async #keys (prefix: string, opts: { delimiter?: string, startAfter?: string } = {}): Promise<Listed[]> {
     const out: Listed[] = []
+    const tokens = new Set<string>()
     let token: string | undefined
     do {
       const page = await this.#send(signal => this.#client.send(new ListObjectsV2Command({
@@ -96,6 +93,9 @@ export class S3Vault implements Vault {
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) out.push({ key: p.Prefix, size: 0, mtimeMs: 0 })
       if (out.length > MAX_LISTED_KEYS) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: more than ${MAX_LISTED_KEYS} objects under ${prefix}; not listed`)
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined
+      // A store that repeats a page token, or sends endless empty pages, would be listed for ever.
+      if (token !== undefined && (tokens.has(token) || tokens.size >= MAX_LISTED_KEYS / 100)) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: the listing of ${prefix} does not end (a page token repeated, or ${tokens.size} pages); not listed`)
+      if (token !== undefined) tokens.add(token)
     } while (token !== undefined)
     return out
   }
@@ -209,9 +209,9 @@ export class S3Vault implements Vault {
   }
 
   /**
-   * Create the object. A 412 means the name exists: another replica stored these very bytes first. A 409
-   * (a conditional write that conflicted with another in flight) is success once the object is there, else
-   * the write is tried again.
+   * Create the object. A 412 (the name exists: another replica stored these very bytes first) or a 409 (a
+   * conditional write that conflicted with another in flight) is success once a HEAD finds the object there
+   * (the name is the content's SHA-256, which the store verified at the write); else the write is tried again.
    */
   async put (cluster: string, name: string, body: Buffer, metadata: ArchiveMetadata): Promise<'created' | 'exists'> {
     const sha = createHash('sha256').update(body).digest()
@@ -225,10 +225,10 @@ export class S3Vault implements Vault {
           ...(lock !== undefined ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + lock.retain) } : {}),
         }), { abortSignal: signal })
         return 'created' as const
-      }, status => (status === 412 ? { value: 'exists' as const } : status === 409 ? { value: 'conflict' as const } : undefined))
+      }, status => (status === 412 || status === 409 ? { value: 'conflict' as const } : undefined))
       if (outcome !== 'conflict') return outcome
       if (await this.stat(cluster, name) !== undefined) return 'exists'
-      if (attempt >= 3) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: HTTP 409 ConditionalRequestConflict, ${attempt} times`)
+      if (attempt >= 3) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: the write of ${name} was refused as a conflict (HTTP 409 or 412) ${attempt} times, and the object is not there`)
     }
   }
 

@@ -29,6 +29,11 @@ export class SpoolDrainer {
   #started = false
   #timer: CancelTimer | undefined
   #draining: Promise<void> | undefined
+  /**
+   * The bucket of every cluster seen since start (a cluster removed from the config keeps its bucket here,
+   * so its last snapshot, spooled, still goes there).
+   */
+  readonly #known = new Map<string, VaultSpec & { kind: 's3' }>()
 
   constructor (opts: SpoolDrainerOptions) {
     this.#o = opts
@@ -50,7 +55,7 @@ export class SpoolDrainer {
   /** Upload the spools after `delayMs` (at once for 0), unless a drain is set already or no cluster has a bucket. */
   soon (delayMs: number): void {
     if (!this.#started || this.#timer !== undefined) return
-    if (!this.#o.clusters().some(c => c.snapshot.store.type === 's3')) return
+    if (this.#known.size === 0 && !this.#o.clusters().some(c => c.snapshot.store.type === 's3')) return
     this.#timer = setTimer(() => {
       this.#timer = undefined
       this.#draining ??= this.#drain().finally(() => { this.#draining = undefined })
@@ -59,19 +64,19 @@ export class SpoolDrainer {
 
   async #drain (): Promise<void> {
     const clusters = new Map<string, SnapshotCluster>()
-    const spools = new Map<string, VaultSpec>()
     for (const c of this.#o.clusters()) {
       const spec = vaultSpec(c.snapshot)
       if (spec.kind !== 's3') continue
       clusters.set(c.name, c)
-      if (!spools.has(spec.directory)) spools.set(spec.directory, spec)
+      this.#known.set(c.name, spec)
     }
-    if (spools.size === 0) return
+    const directories = new Set([...this.#known.values()].map(s => s.directory))
+    if (directories.size === 0) return
     let result: DrainResult
     try {
-      result = await this.#o.uploads.drain(spools, (name, directory) => {
-        const c = clusters.get(name)
-        return c !== undefined && c.snapshot.directory === directory ? vaultSpec(c.snapshot) : undefined
+      result = await this.#o.uploads.drain(directories, (name, directory) => {
+        const spec = this.#known.get(name)
+        return spec !== undefined && spec.directory === directory ? spec : undefined
       })
     } catch (err) {
       this.#o.log.error({ err: String(err) }, 'uploading the snapshot spool failed')

@@ -6,10 +6,14 @@
  * ({@link MAX_SPOOLED}); past it, new downloads wait (the ones kept are older and as good).
  */
 import { createHash } from 'node:crypto'
+import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readAll } from './bytes.js'
 import { listCluster, listFolders } from './listing.js'
-import { archiveSha, archiveTime, openArchive, removeArchives, VaultError, writeArchive } from './vault.js'
+import { archiveSha, archiveTime, openArchive, removeArchives, removeStaleTemps, VaultError, writeArchive } from './vault.js'
+
+/** Temp files older than this were left by a crash (a write takes seconds). */
+const STALE_TEMP_MS = 3_600_000
 
 /** Most snapshots spooled per cluster. */
 export const MAX_SPOOLED = 64
@@ -29,23 +33,36 @@ export class Spool {
     this.directory = join(snapshotDirectory, '.spool')
   }
 
-  /** Keep a snapshot; `name` is its content-addressed archive name. An existing one of that name is the same bytes. */
+  /**
+   * Keep a snapshot; `name` is its content-addressed archive name. An existing file of that name is the same
+   * bytes when its SHA-256 says so; a damaged one is set aside (`<name>.damaged`, for a person) and replaced.
+   */
   async add (cluster: string, name: string, body: Buffer): Promise<void> {
     const takenMs = archiveTime(name)
     const sha = archiveSha(name)
     if (takenMs === undefined || sha === undefined) throw new VaultError('io', `${name} is not a content-addressed archive name`)
+    const dir = join(this.directory, cluster)
     try {
-      await writeArchive(join(this.directory, cluster), takenMs, body, sha)
+      await writeArchive(dir, takenMs, body, sha)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const good = await this.read({ cluster, name, takenMs }, body.length).then(() => true, () => false)
+      if (good) return
+      await rename(join(dir, name), join(dir, `${name}.damaged`))
+      await writeArchive(dir, takenMs, body, sha)
     }
   }
 
-  /** Every spooled snapshot, oldest first (links, FIFOs and bad names are left alone, never read). */
-  async list (): Promise<Spooled[]> {
+  /**
+   * Every spooled snapshot, oldest first (links, FIFOs and bad names are left alone, never read). Temp files
+   * left by a crash over an hour ago are removed on the way.
+   */
+  async list (nowMs = Date.now()): Promise<Spooled[]> {
     const out: Spooled[] = []
     for (const cluster of await listFolders(this.directory)) {
-      const l = await listCluster(join(this.directory, cluster))
+      const dir = join(this.directory, cluster)
+      const l = await listCluster(dir)
+      if (l.temps.length > 0) await removeStaleTemps(dir, l.temps, nowMs, STALE_TEMP_MS)
       for (const a of l.archives) if (archiveSha(a.name) !== undefined) out.push({ cluster, name: a.name, takenMs: a.takenMs })
     }
     return out.sort((a, b) => a.takenMs - b.takenMs)

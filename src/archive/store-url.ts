@@ -29,9 +29,22 @@ export function parseStoreUrl (text: string, config: Config): (VaultSpec & { kin
     return `expected s3://bucket/prefix, got "${text}"`
   }
   if (url.protocol !== 's3:' || url.hostname === '') return `expected s3://bucket/prefix, got "${text}"`
+  if (url.username !== '' || url.password !== '' || url.port !== '' || url.hash !== '') return 's3://bucket/prefix takes no user, password, port or fragment: credentials come from the config\'s store or the AWS SDK\'s chain, the endpoint from ?endpoint='
+  // The path as written: URL parsing would resolve `a/../b` (and `%2e%2e`) into another prefix silently.
+  const rawPath = /^s3:\/\/[^/?#]*(\/[^?#]*)?/i.exec(text)?.[1] ?? ''
+  let prefix: string
+  try {
+    prefix = decodeURIComponent(rawPath)
+  } catch {
+    return `the prefix of "${text}" is not valid percent-encoding`
+  }
+  if (prefix.split('/').some(seg => seg === '.' || seg === '..')) return `the prefix of "${text}" has a "." or ".." segment: name the prefix as it is`
   const q = url.searchParams
-  for (const k of q.keys()) if (!['endpoint', 'region', 'path_style'].includes(k)) return `unknown parameter "${k}" (endpoint, region, path_style)`
-  const prefix = decodeURIComponent(url.pathname)
+  for (const k of q.keys()) {
+    if (!['endpoint', 'region', 'path_style'].includes(k)) return `unknown parameter "${k}" (endpoint, region, path_style)`
+    if (q.getAll(k).length > 1) return `parameter "${k}" given more than once`
+  }
+  if (q.has('path_style') && !['true', 'false'].includes(q.get('path_style')!)) return `path_style is true or false, not "${q.get('path_style')}"`
   const endpoint = q.get('endpoint') ?? undefined
   const known = configuredBuckets(config).find(s => s.s3.bucket === url.hostname && (endpoint === undefined || s.s3.endpoint === endpoint))
   let s3: S3StoreConfig

@@ -11,6 +11,8 @@ import { StoreError, type ArchiveMetadata, type VaultSpec } from './store.js'
 import { openVault } from './vaults.js'
 
 const HOUR_MS = 3_600_000
+/** Reasons that say the whole bucket cannot be used now (others may concern one cluster's keys). */
+const BUCKET_DOWN = new Set(['store_unreachable', 'store_throttled', 'store_not_found'])
 
 /** The snapshot time of a download at `nowMs` into a bucket (see the file comment). */
 export function bucketSlot (nowMs: number, intervalMs: number): number {
@@ -71,24 +73,29 @@ export class Uploads {
   }
 
   /**
-   * Upload what the spools hold, oldest first. `specOf` gives the bucket of a spooled cluster (a cluster gone
-   * from the config goes to the bucket its spool directory serves). A bucket that fails is not tried again in
-   * this drain; a damaged spool file is logged and left.
+   * Upload what the spools (by directory) hold, oldest first. `specOf` gives the bucket of a spooled cluster:
+   * one it does not know (gone from the config since the exporter started) stays in the spool, with a warning,
+   * rather than go to another cluster's bucket. A bucket that cannot be reached (or is throttled, or missing)
+   * is not tried again in this drain; a refusal of one cluster's objects (403, any other error) stops only that
+   * cluster's. A damaged spool file is logged and left.
    */
-  async drain (spools: ReadonlyMap<string, VaultSpec>, specOf: (cluster: string, directory: string) => VaultSpec | undefined): Promise<DrainResult> {
+  async drain (directories: Iterable<string>, specOf: (cluster: string, directory: string) => VaultSpec | undefined): Promise<DrainResult> {
     const out: DrainResult = { uploaded: [], failed: new Map(), left: new Map() }
     const down = new Set<string>()
-    for (const [directory, fallback] of spools) {
+    for (const directory of directories) {
       const spool = new Spool(directory)
       const items = await spool.list().catch((err: unknown) => {
         this.#opts.log.warn({ spool: spool.directory, err: String(err) }, 'cannot list the snapshot spool')
         return []
       })
+      const unknown = new Set<string>()
       for (const s of items) {
-        const spec = specOf(s.cluster, directory) ?? fallback
-        if (!down.has(spec.id) && await this.#upload(spool, s, spec, out, down)) continue
+        const spec = specOf(s.cluster, directory)
+        if (spec === undefined) unknown.add(s.cluster)
+        else if (!down.has(spec.id) && !down.has(`${spec.id}\0${s.cluster}`) && await this.#upload(spool, s, spec, out, down)) continue
         out.left.set(s.cluster, (out.left.get(s.cluster) ?? 0) + 1)
       }
+      for (const cluster of unknown) this.#opts.log.warn({ cluster, spool: spool.directory }, 'spooled snapshots of a cluster whose bucket is not known (not in the config): left in the spool; configure the cluster again, or upload them with --snapshot.migrate')
     }
     return out
   }
@@ -112,7 +119,7 @@ export class Uploads {
       return true
     } catch (err) {
       if (!(err instanceof StoreError)) throw err
-      down.add(spec.id)
+      down.add(BUCKET_DOWN.has(err.reason) ? spec.id : `${spec.id}\0${s.cluster}`)
       out.failed.set(s.cluster, err)
       return false
     }

@@ -14,6 +14,12 @@ export function normalizePrefix (p: string): string {
   return trimmed === '' ? '' : `${trimmed}/`
 }
 
+/** An endpoint URL without user info, query or fragment (they would be logged with the bucket's name). */
+function plainEndpoint (text: string): boolean {
+  const u = new URL(text)
+  return u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !text.includes('@')
+}
+
 /** An S3-compatible bucket. */
 export const s3StoreSchema = z.strictObject({
   type: z.literal('s3'),
@@ -22,7 +28,7 @@ export const s3StoreSchema = z.strictObject({
   prefix: z.string().max(512).default('').transform(normalizePrefix),
   region: z.string().min(1).default('us-east-1'),
   /** For IBM COS, ODF, Ceph, MinIO: the service's URL. */
-  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine(plainEndpoint, 'an endpoint has no user, password, query or fragment: credentials go in access_key_id_file and secret_access_key_file').optional(),
   /** Path-style addressing (`endpoint/bucket/key`), as most on-premises stores want. */
   force_path_style: z.boolean().default(false),
   /** An access key from files (read again when they change); without them, the SDK's chain (environment, web identity / IRSA, instance role). */
