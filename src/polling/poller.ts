@@ -83,6 +83,12 @@ export class Poller {
     for (const e of retired) this.#retire(e)
     const ids: ClusterIdentity[] = wanted.map(w => ({ name: w.name, type: w.cluster.type, labels: w.cluster.labels, staleAfterMs: w.settings.staleAfterMs }))
     this.#store.sync(ids)
+    // A reload clears every back-off a 429 set: each such cluster is due again on its interval.
+    for (const e of this.#scheduler.slots()) {
+      if (!this.#store.clearRetry(e.name) || !this.#scheduler.pending(e)) continue
+      this.#scheduler.cancel(e)
+      this.#schedule(e)
+    }
     if (this.#started) for (const e of this.#scheduler.slots()) if (!this.#scheduler.pending(e) && e.state.running === undefined && !e.state.queued) this.#enqueue(e)
   }
 

@@ -144,6 +144,15 @@ export class Store {
     this.#changed([st])
   }
 
+  /** Forget a cluster's back-off (a reload: the operator may have fixed what the vendor complained of). */
+  clearRetry (name: string): boolean {
+    const st = this.#clusters.get(name)
+    if (st?.retryAtMs === undefined) return false
+    st.retryAtMs = undefined
+    this.#changed([st])
+    return true
+  }
+
   /** Set or clear (value `undefined`) an extra health sample of a cluster (e.g. of its snapshot archive). */
   setExtra (name: string, metric: MetricName, value: number | undefined, labels: Readonly<Record<string, string>> = {}): void {
     const st = this.#clusters.get(name)

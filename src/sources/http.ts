@@ -122,8 +122,20 @@ const HTTP_DATE = new RegExp([
   `^${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}$`,
 ].join('|'))
 
-/** When a 429 says to come back: `Retry-After` (seconds or an HTTP-date), else `X-RateLimit-Reset` (microseconds). */
+/** The longest wait a vendor can ask for: a later `Retry-After` or reset is cut to this (one day). */
+export const MAX_RETRY_AFTER_MS = 86_400_000
+
+/**
+ * When a 429 says to come back: `Retry-After` (seconds or an HTTP-date), else `X-RateLimit-Reset`
+ * (microseconds), at most {@link MAX_RETRY_AFTER_MS} from now (a wrong or hostile value cannot stop a cluster's
+ * polls for longer, nor give a time a `Date` cannot hold).
+ */
 export function retryAtFromHeaders (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
+  const at = askedRetryAt(headers, nowMs)
+  return at === undefined || !Number.isFinite(at) ? (at === Number.POSITIVE_INFINITY ? nowMs + MAX_RETRY_AFTER_MS : undefined) : Math.min(at, nowMs + MAX_RETRY_AFTER_MS)
+}
+
+function askedRetryAt (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
   const retryAfter = header(headers, 'retry-after')?.trim()
   if (retryAfter !== undefined && retryAfter !== '') {
     if (/^\d+(\.\d+)?$/.test(retryAfter)) return nowMs + Number(retryAfter) * 1000
