@@ -109,7 +109,9 @@ function parsePeriod (text: string, nowMs: number): WindowResult {
   const t = text.trim()
   let window: ReportWindow | undefined
   let m: RegExpExecArray | null
-  if ((m = /^(\d{4})-[Qq]([1-4])$/.exec(t)) !== null) {
+  // A year before 1970 names no period (and no date the index holds): refused below, before any date is made.
+  if (/^(\d{4})/.test(t) && Number(t.slice(0, 4)) < 1970) m = null
+  else if ((m = /^(\d{4})-[Qq]([1-4])$/.exec(t)) !== null) {
     const y = Number(m[1])
     const q = Number(m[2])
     const last = q * 3
@@ -125,7 +127,7 @@ function parsePeriod (text: string, nowMs: number): WindowResult {
     const y = Number(m[1])
     window = { from: isoDate(y, 1, 1)!, to: isoDate(y, 12, 31)! }
   }
-  if (window === undefined || Number(window.from.slice(0, 4)) < 1970) {
+  if (window === undefined || window.from === undefined || window.to === undefined) {
     return { ok: false, param: 'period', message: `period: ${describe(text)} is not a period (want YYYY-Qn, YYYY-MM or YYYY, e.g. 2026-Q3)` }
   }
   const today = dayOf(nowMs)

@@ -77,6 +77,14 @@ function fromCauses (err: unknown, key: 'code' | 'hostname'): string | undefined
 }
 
 const errorCode = (err: unknown): string | undefined => fromCauses(err, 'code')
+
+/** Whether undici's HTTP parser refused the answer (it may carry no code). */
+function parserError (err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { name?: unknown }).name === 'HTTPParserError') return true
+  }
+  return false
+}
 /** The host name a resolver error names (Node's `getaddrinfo` errors carry `hostname`). */
 const errorHost = (err: unknown): string | undefined => fromCauses(err, 'hostname')
 
@@ -97,6 +105,10 @@ export function classifyError (err: unknown, deadline: boolean): PollError {
     return new PollError('tls', `TLS error: ${code || msg}`)
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new PollError('too_large', 'response too large')
+  // The server answered, but not in HTTP: a parse error, headers over the limit, a body of another length.
+  if (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || parserError(err)) {
+    return new PollError('invalid_response', `not a valid HTTP answer (${code || msg})`)
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
     // A name that does not exist will not resolve on the next attempt of this poll either (EAI_AGAIN may).
     return new PollError('connect', `DNS lookup of ${errorHost(err) ?? 'the host'} failed (${code})`, { permanent: code !== 'EAI_AGAIN' })

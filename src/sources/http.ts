@@ -195,7 +195,11 @@ export async function httpGet (target: HttpTarget, opts: GetOptions): Promise<Ht
       chunks.push(buf)
     }
   } catch (err) {
-    throw classifyError(err, opts.signal.aborted)
+    const pe = classifyError(err, opts.signal.aborted)
+    if (pe.reason !== 'connect') throw pe
+    // The status line and headers came: a body that stops (shorter than announced, the connection closed) is
+    // a broken answer, not a connection failure.
+    throw new PollError('invalid_response', `GET ${shown()}: the answer was cut short after ${size} bytes${Number.isFinite(declared) ? ` of ${declared}` : ''} (${pe.message})`, { status })
   }
   return { status, contentType: header(res.headers, 'content-type') ?? '', body: Buffer.concat(chunks, size) }
 }

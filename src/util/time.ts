@@ -21,25 +21,39 @@ export function toUnixSeconds (value: string | number | null | undefined): numbe
 const MAX_REMEMBERED_DATES = 4096
 const parsedDates = new Map<string, number | undefined>()
 
+/** The last second of year 9999: later times are no dates (a `Date` of them cannot be printed). */
+const MAX_SECONDS = 253_402_300_799
+
 function parseTime (value: string | number): number | undefined {
   if (typeof value === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(value)) {
     const n = Number(value)
     if (!Number.isFinite(n) || n <= 0) return undefined
-    return n < 1e11 ? n : n / 1000
+    const seconds = n < 1e11 ? n : n / 1000
+    return seconds <= MAX_SECONDS ? seconds : undefined
   }
   const text = value.trim()
-  if (text === '') return undefined
+  if (text === '' || !realCalendarDay(text)) return undefined
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text
   const ms = Date.parse(iso)
-  return Number.isNaN(ms) ? undefined : ms / 1000
+  return Number.isNaN(ms) || ms / 1000 > MAX_SECONDS ? undefined : ms / 1000
+}
+
+/** Whether a text that starts with `YYYY-MM-DD` names a real day (Date.parse rolls 2026-02-30 over to March 2). */
+function realCalendarDay (text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (m === null) return true
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const day = new Date(Date.UTC(y, mo - 1, d))
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d
 }
 
 /** Unix ms as an ISO 8601 string, or null when unknown (the JSON APIs' form of a time). */
 export function isoOrNull (ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString()
+  return ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15 ? null : new Date(ms).toISOString()
 }
 
 /** Unix seconds as a `YYYY-MM-DD` date (UTC), or null when unknown. */
 export function dateOrNull (seconds: number | undefined): string | null {
-  return seconds === undefined ? null : new Date(seconds * 1000).toISOString().slice(0, 10)
+  const iso = isoOrNull(seconds === undefined ? undefined : seconds * 1000)
+  return iso === null ? null : iso.slice(0, 10)
 }

@@ -44,7 +44,7 @@ t.test('/api/v1/clusters and the report, as JSON and CSV', async t => {
   t.match(csv.headers['content-disposition'], /attachment; filename="license-report-2026-11-01-2026-11-20\.csv"/)
   t.match(csv.body, /^product,product_id,metric,peak,peak_date,sum_of_cluster_peaks,complete,/)
   t.match(csv.body, /\r\nIBM MQ Advanced,p-mq,VIRTUAL_PROCESSOR_CORE,,,4,false,/)
-  for (const [query, parameter] of [['format=xml', 'format'], ['from=2026-13-01&to=2026-12-01', 'from'], ['from=2026-01-01', 'to'], ['period=2026-Q5', 'period'], ['period=2026&from=2026-01-01', 'period'], ['color=red', 'color']] as const) {
+  for (const [query, parameter] of [['format=xml', 'format'], ['from=2026-13-01&to=2026-12-01', 'from'], ['from=2026-01-01', 'to'], ['period=2026-Q5', 'period'], ['period=0000-Q1', 'period'], ['period=2026&from=2026-01-01', 'period'], ['color=red', 'color']] as const) {
     const bad = await app.inject({ url: `/api/v1/report?${query}` })
     t.equal(bad.statusCode, 400, query)
     t.match(bad.json(), { parameter, error: new RegExp(`^${parameter}`) }, `${query}: the message names ${parameter}`)

@@ -23,6 +23,12 @@ export type Fault =
   | { kind: 'wrong_shape' }
   | { kind: 'numbers_as_strings' }
   | { kind: 'reset' }
+  /** A Content-Length announced, half the body sent, the connection closed. */
+  | { kind: 'short_body' }
+  /** A header larger than any client accepts. */
+  | { kind: 'header_overflow' }
+  /** Bytes that are not HTTP at all. */
+  | { kind: 'not_http' }
 
 /** A simulated Dynatrace Managed cluster. */
 export interface DynatraceScenario {
@@ -168,6 +174,19 @@ async function playFault (fault: Fault, res: ServerResponse, body: unknown): Pro
       return
     case 'reset':
       res.socket?.destroy()
+      return
+    case 'short_body': {
+      const text = JSON.stringify(body)
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) })
+      res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy())
+      return
+    }
+    case 'header_overflow':
+      res.writeHead(200, { 'content-type': 'application/json', 'x-padding': 'x'.repeat(70 * 1024) })
+      res.end(JSON.stringify(body))
+      return
+    case 'not_http':
+      res.socket?.end('SSH-2.0-OpenSSH_9.6 this is not HTTP\r\n\r\n')
   }
 }
 
