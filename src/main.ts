@@ -15,6 +15,7 @@ import { parseShard } from './config/shard.js'
 import { LOG_LEVELS, createLogger } from './util/logger.js'
 import { parseDuration } from './util/duration.js'
 import { VERSION } from './util/version.js'
+import { catchSignals, signals } from './signals.js'
 
 /** Default `--config.file` (also the Docker image's config path). */
 export const DEFAULT_CONFIG_FILE = '/etc/license-exporter/config.yaml'
@@ -73,6 +74,7 @@ export function parseListenAddress (text: string): { host: string, port: number 
 
 /** Run the command line; resolves to an exit code, or never for a running server. */
 export async function main (argv: string[]): Promise<number | undefined> {
+  catchSignals(false)
   let values
   try {
     values = parseArgs({
@@ -199,6 +201,8 @@ export async function main (argv: string[]): Promise<number | undefined> {
     return 2
   }
   const logger = createLogger(level)
+  catchSignals(true)
+  logger.info({ version: VERSION }, 'license-exporter starting')
   let exporter
   try {
     const webConfigFile = values['web.config.file']
@@ -222,7 +226,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     return 1
   }
   const started = exporter
-  process.on('SIGHUP', () => { void started.reload() })
+  signals.onHup = () => { void started.reload() }
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return
@@ -231,8 +235,9 @@ export async function main (argv: string[]): Promise<number | undefined> {
     setTimeout(() => { logger.error('shutdown took longer than 5 s; exiting'); process.exit(1) }, 5000).unref()
     started.close().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'shutdown failed'); process.exit(1) })
   }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  signals.onStop = shutdown
+  if (signals.hup) void started.reload() // a SIGHUP came while starting
+  if (signals.stop !== undefined) shutdown(signals.stop)
   return undefined
 }
 

@@ -77,6 +77,31 @@ t.test('serves, reloads on SIGHUP, exits 0 on SIGTERM within 5 s', async t => {
   t.ok(Date.now() - started < 5000, `exited in ${Date.now() - started} ms with a poll in flight`)
 })
 
+t.test('a SIGHUP or SIGTERM while the exporter starts is kept and acted on once it has started', async t => {
+  const dir = tempDir()
+  const config = join(dir, 'config.yaml')
+  writeFileSync(config, 'clusters: []\n')
+  const start = (): { child: ReturnType<typeof spawn>, out: () => string, exited: Promise<number | null> } => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, `--config.file=${config}`, '--web.listen-address=127.0.0.1:0'], { cwd: ROOT })
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
+    return { child, out: () => out, exited: new Promise(resolve => child.on('exit', code => resolve(code))) }
+  }
+  const hup = start()
+  await waitFor(() => hup.out().includes('license-exporter starting'), 20_000, 'the start')
+  hup.child.kill('SIGHUP')
+  await waitFor(() => hup.out().includes('config reloaded'), 10_000, 'the reload after the start')
+  t.equal(hup.child.exitCode, null, 'the SIGHUP did not end the process')
+  hup.child.kill('SIGTERM')
+  t.equal(await hup.exited, 0)
+  const term = start()
+  await waitFor(() => term.out().includes('license-exporter starting'), 20_000, 'the start')
+  term.child.kill('SIGTERM')
+  t.equal(await term.exited, 0, 'a SIGTERM while starting: a clean exit 0, not a death by signal')
+  recordSuiteLog(hup.out() + term.out())
+})
+
 t.test('--report polls the IBM clusters once and prints the CSV; exit 4 when the period lacks daily data, 3 when a cluster failed to report', async t => {
   const sim = await startSimulator({
     a: { kind: 'ibm', token: 'ibm-report-token-a' },
