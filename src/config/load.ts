@@ -8,7 +8,8 @@ import { parseDocument, type YAMLError } from 'yaml'
 import type { z } from 'zod'
 import { formatPath } from '../util/path.js'
 import { configErrorMap } from './messages.js'
-import { configSchema, type Config } from './schema.js'
+import { configSchema, effectiveSettings, type Config } from './schema.js'
+import { caProblem, hasControlCharacter, keyPairProblem } from './tls-files.js'
 
 /** A config file that cannot be used; `problems` are `path: message` lines. */
 export class ConfigError extends Error {
@@ -158,18 +159,25 @@ export async function parseConfig (text: string, file: string, env: NodeJS.Proce
     problems.push(...issueLines(parsed.error).filter(line => !unexpanded.has(line.slice(0, line.indexOf(': ')))))
   }
   const tokens = new Map<string, string>()
+  const tlsText = new Map<string, string>()
   await Promise.all(clusterFiles(raw, baseDir).map(async ({ path, file: name, token }) => {
     try {
       const content = await readFile(name, 'utf8')
       if (token) {
+        // A trailing line break (echo > file) is dropped; one inside the token would fail every request.
         if (content.trim() === '') problems.push(`${path}: file ${name} is empty`)
+        else if (hasControlCharacter(content.trim())) problems.push(`${path}: file ${name} holds a control character (a line break?) inside the secret`)
         tokens.set(path, content.trim())
+      } else {
+        tlsText.set(path, content)
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
       problems.push(`${path}: cannot read ${name} (${code})`)
     }
   }))
+  problems.push(...tlsProblems(tlsText))
+  if (parsed.success) problems.push(...settingProblems(parsed.data))
   if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems)
   const config = parsed.data
   config.clusters.forEach((cluster, i) => {
@@ -178,6 +186,38 @@ export async function parseConfig (text: string, file: string, env: NodeJS.Proce
   })
   return deepFreeze(config)
 }
+
+/** TLS files that do not parse, or a key that does not belong to its certificate (by key path). */
+function tlsProblems (files: ReadonlyMap<string, string>): string[] {
+  const out: string[] = []
+  for (const [path, text] of files) {
+    if (path.endsWith('ca_file')) {
+      const p = caProblem(text)
+      if (p !== undefined) out.push(`${path}: ${p}`)
+    } else if (path.endsWith('.cert_file')) {
+      const key = files.get(path.replace(/cert_file$/, 'key_file'))
+      const p = key === undefined ? undefined : keyPairProblem(text, key)
+      if (p !== undefined) out.push(`${path}: ${p}`)
+    }
+  }
+  return out
+}
+
+/** Settings that load but cannot work together: an inline token with a control character; series that expire between polls. */
+function settingProblems (config: Config): string[] {
+  const out: string[] = []
+  config.clusters.forEach((c, i) => {
+    if (c.token !== undefined && hasControlCharacter(c.token)) out.push(`clusters[${i}].token: holds a control character (a line break?)`)
+    const s = effectiveSettings(c, config.global)
+    if (s.staleAfterMs <= s.intervalMs) {
+      const where = c.stale_after !== undefined ? `clusters[${i}].stale_after` : c.interval !== undefined ? `clusters[${i}].interval` : 'global.interval'
+      out.push(`${where}: stale_after (${formatMs(s.staleAfterMs)}) must be longer than interval (${formatMs(s.intervalMs)}) for cluster "${c.name}": its series would be removed between two polls; use at least twice the interval`)
+    }
+  })
+  return out
+}
+
+const formatMs = (ms: number): string => ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 
 /** Read, parse and validate a config file. Throws {@link ConfigError}. */
 export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {

@@ -14,7 +14,8 @@ export const globalSchema = z.strictObject({
   interval: duration(...DURATION_BOUNDS.interval).default(5 * 60_000),
   timeout: duration(...DURATION_BOUNDS.timeout).default(30_000),
   concurrency: z.int().min(1).max(4096).default(16),
-  stale_after: duration(...DURATION_BOUNDS.stale_after).default(15 * 60_000),
+  /** Unset: 15m, or three intervals when that is longer (see {@link effectiveSettings}). */
+  stale_after: duration(...DURATION_BOUNDS.stale_after).optional(),
   max_response_bytes: z.int({ error: 'must be a whole number of bytes' }).positive().max(MAX_RESPONSE_BYTES_LIMIT).default(4 * MIB),
   /** Entitlements compared with the sum over all IBM License Service clusters. */
   entitlements: entitlementsSchema.default([]),
@@ -70,12 +71,15 @@ export interface EffectiveSettings {
   maxResponseBytes: number
 }
 
-/** Apply the `global:` defaults to one cluster. */
+/** `stale_after` when none is set: 15 minutes, or three intervals when that is longer. */
+export const DEFAULT_STALE_AFTER_MS = 15 * 60_000
+
+/** Apply the `global:` defaults to one cluster (an unset `stale_after` follows the interval). */
 export function effectiveSettings (cluster: ClusterConfig, global: GlobalConfig): EffectiveSettings {
   return {
     intervalMs: cluster.interval ?? global.interval,
     timeoutMs: cluster.timeout ?? global.timeout,
-    staleAfterMs: cluster.stale_after ?? global.stale_after,
+    staleAfterMs: cluster.stale_after ?? global.stale_after ?? Math.max(DEFAULT_STALE_AFTER_MS, 3 * (cluster.interval ?? global.interval)),
     maxResponseBytes: cluster.max_response_bytes ?? global.max_response_bytes,
   }
 }

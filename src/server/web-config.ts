@@ -5,16 +5,19 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import bcrypt from 'bcryptjs'
 import { z } from 'zod'
 import { ConfigError, issueLines, parseYaml, readConfigText } from '../config/load.js'
+import { hasControlCharacter, keyPairProblem } from '../config/tls-files.js'
 
-const BCRYPT = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/
+/** A bcrypt hash of cost 4 to 31 (what bcrypt computes: a cost outside hangs the start or fails each check). */
+const BCRYPT = /^\$2[abxy]?\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
 
 /** The web config file. */
 export const webConfigSchema = z.strictObject({
   tls_server_config: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
-  basic_auth_users: z.record(z.string().min(1).regex(/^[^:]+$/, 'user names cannot contain ":"'), z.string().regex(BCRYPT, 'must be a bcrypt hash (htpasswd -nBC 10 "" | tr -d \':\\n\')')).optional(),
+  basic_auth_users: z.record(z.string().min(1).regex(/^[^:]+$/, 'user names cannot contain ":"'), z.string().regex(BCRYPT, 'must be a bcrypt hash of cost 04 to 31 (htpasswd -nBC 10 "" | tr -d \':\\n\')')).optional(),
   bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
   bearer_token_file: z.string().min(1).optional(),
 }).refine(c => c.bearer_token === undefined || c.bearer_token_file === undefined, { message: 'set at most one of bearer_token and bearer_token_file', path: ['bearer_token'] })
@@ -31,7 +34,9 @@ export async function loadWebConfig (file: string): Promise<WebConfig> {
   const parsed = webConfigSchema.safeParse(parseYaml(await readConfigText(file), file) ?? {})
   if (!parsed.success) throw new ConfigError(file, issueLines(parsed.error))
   const c = parsed.data
-  const read = async (path: string, key: string): Promise<Buffer> => {
+  // Relative paths are taken from the web config file's directory, as in the main config.
+  const read = async (name: string, key: string): Promise<Buffer> => {
+    const path = resolve(dirname(resolve(file)), name)
     try {
       return await readFile(path)
     } catch (err) {
@@ -42,7 +47,11 @@ export async function loadWebConfig (file: string): Promise<WebConfig> {
     cert: await read(c.tls_server_config.cert_file, 'tls_server_config.cert_file'),
     key: await read(c.tls_server_config.key_file, 'tls_server_config.key_file'),
   }
+  const pair = tls === undefined ? undefined : keyPairProblem(tls.cert, tls.key)
+  if (pair !== undefined) throw new ConfigError(file, [`tls_server_config: ${pair}`])
   const bearerToken = c.bearer_token ?? (c.bearer_token_file === undefined ? undefined : (await read(c.bearer_token_file, 'bearer_token_file')).toString('utf8').trim())
+  if (bearerToken !== undefined && hasControlCharacter(bearerToken)) throw new ConfigError(file, ['bearer_token: holds a control character (a line break?)'])
+  if (bearerToken !== undefined && bearerToken.length < 16) throw new ConfigError(file, ['bearer_token_file: use at least 16 characters'])
   return { tls, users: c.basic_auth_users ?? {}, bearerToken }
 }
 

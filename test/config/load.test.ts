@@ -20,6 +20,7 @@ t.test('the example config loads as shipped and documents the defaults', async t
     t.same(ibm.snapshot, { directory: '/var/lib/license-exporter/snapshots', interval: 86_400_000, keep_for: 730 * 86_400_000, keep: 1, timeout: 300_000, max_bytes: 67_108_864, store: { type: 'directory' } })
   }
   t.same({ ...config.global, entitlements: [] }, { interval: 300_000, timeout: 30_000, concurrency: 16, stale_after: 900_000, max_response_bytes: 4_194_304, entitlements: [] })
+  t.equal(effectiveSettings(config.clusters[1]!, config.global).staleAfterMs, 900_000, 'stale_after unset: 15m')
   t.equal(config.clusters[1]?.token, undefined)
   t.same(config.clusters[0]?.labels, { env: 'prod', region: 'eu' })
   t.equal(effectiveSettings(config.clusters[0]!, config.global).intervalMs, 600_000)

@@ -14,6 +14,7 @@ import { LogCapture, tempDir, writeConfig } from '../helpers.js'
 const dir = tempDir('license-exporter-web-')
 const f = (n: string): string => join(dir, n)
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('key.pem'), '-out', f('cert.pem'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'pipe' })
+execFileSync('openssl', ['genrsa', '-out', f('other-key.pem'), '2048'], { stdio: 'pipe' })
 const PASSWORD = 'fake-scrape-password-0001'
 const BEARER = 'fake-scrape-bearer-token-0002'
 
@@ -70,4 +71,23 @@ t.test('web config errors name the key', async t => {
   t.match(await bad('tls_server_config: { cert_file: /nonexistent.pem, key_file: /nonexistent.key }\n'), [/^tls_server_config\.cert_file: cannot read/])
   t.match(await bad('bearer_token: short\n'), [/^bearer_token: use at least 16/])
   t.match(await bad('basic_auth: {}\n'), [/^basic_auth: unknown key|Unrecognized key/])
+  // bcrypt costs outside 04-31: 32-99 never finish (the start hangs), 00-03 fail every check.
+  const hash = bcrypt.hashSync(PASSWORD, 4)
+  for (const cost of ['00', '03', '32', '99']) t.match(await bad(`basic_auth_users: { alice: "${hash.replace('$04$', `$${cost}$`)}" }\n`), [/^basic_auth_users\.alice: must be a bcrypt hash of cost 04 to 31/], `cost ${cost}`)
+  writeFileSync(f('token-nl'), 'fake-scrape-bearer\ntoken-0003\n')
+  t.match(await bad(`bearer_token_file: ${f('token-nl')}\n`), [/^bearer_token: holds a control character/])
+  t.match(await bad(`tls_server_config: { cert_file: ${f('cert.pem')}, key_file: ${f('other-key.pem')} }\n`), [/^tls_server_config: the private key does not belong to the certificate/])
+})
+
+t.test('web config paths are taken from the web config file\'s directory', async t => {
+  const sub = join(dir, 'web')
+  execFileSync('mkdir', ['-p', sub])
+  writeFileSync(join(sub, 'token'), `${BEARER}\n`)
+  writeFileSync(join(sub, 'web.yml'), `tls_server_config: { cert_file: ../cert.pem, key_file: ../key.pem }\nbearer_token_file: token\n`)
+  const cwd = process.cwd()
+  process.chdir('/')
+  t.teardown(() => process.chdir(cwd))
+  const loaded = await loadWebConfig(join(sub, 'web.yml'))
+  t.equal(loaded.bearerToken, BEARER)
+  t.ok(loaded.tls?.cert.equals(readFileSync(f('cert.pem'))))
 })
