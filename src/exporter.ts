@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino'
 import { SnapshotArchiver } from './archive/archiver.js'
-import { ConfigError, loadConfig } from './config/load.js'
+import { ConfigError } from './config/load.js'
+import { Reloader } from './config/reloader.js'
 import type { Config } from './config/schema.js'
 import { shardConfig, type Shard } from './config/shard.js'
 import { watchConfig } from './config/watch.js'
@@ -89,7 +90,21 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const log = opts.logger
   const env = opts.env ?? process.env
   const shard = opts.shard
-  let fleet = await loadConfig(opts.configFile, env)
+  const reloader = new Reloader({
+    file: opts.configFile, env,
+    apply: (next, version) => {
+      applyConfig(next)
+      log.info({ clusters: config.clusters.length, version }, 'config reloaded')
+    },
+    refused: (err, version) => {
+      processMetrics.reloadSuccessful.set(0)
+      processMetrics.invalidate()
+      const problem = err instanceof ConfigError ? err.problems.join('\n') : String(err)
+      log.error({ problems: err instanceof ConfigError ? err.problems : [problem], version }, 'config reload failed; keeping the previous config')
+      return problem
+    },
+  })
+  let fleet = await reloader.load()
   let config = shardConfig(fleet, shard)
   const web = opts.webConfigFile === undefined ? undefined : await loadWebConfig(opts.webConfigFile)
   const store = new Store()
@@ -150,25 +165,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   let stopWatching: (() => void) | undefined
   applyConfig(fleet)
 
-  let reloading: Promise<string | undefined> | undefined
-  const reload = (): Promise<string | undefined> => {
-    reloading ??= (async () => {
-      try {
-        applyConfig(await loadConfig(opts.configFile, env))
-        log.info({ clusters: config.clusters.length }, 'config reloaded')
-        return undefined
-      } catch (err) {
-        processMetrics.reloadSuccessful.set(0)
-        processMetrics.invalidate()
-        const problem = err instanceof ConfigError ? err.problems.join('\n') : String(err)
-        log.error({ problems: err instanceof ConfigError ? err.problems : [problem] }, 'config reload failed; keeping the previous config')
-        return problem
-      } finally {
-        reloading = undefined
-      }
-    })()
-    return reloading
-  }
+  const reload = (): Promise<string | undefined> => reloader.reload()
 
   const app = buildApp({
     store, clusterMetrics, processMetrics, logger: log, version: VERSION,
@@ -176,6 +173,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     report,
     quarter: () => (fleetSeries() ? quarter.report() : undefined),
     reload,
+    configVersion: () => reloader.applied,
     enableLifecycle: opts.enableLifecycle ?? false,
     ...(web !== undefined ? { web } : {}),
   })
@@ -199,7 +197,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
       keeper.start()
       quarter.start()
       if (opts.autoReloadIntervalMs !== undefined) {
-        void watchConfig({ configFile: opts.configFile, intervalMs: opts.autoReloadIntervalMs, config: () => config, reload })
+        void watchConfig({ configFile: opts.configFile, intervalMs: opts.autoReloadIntervalMs, config: () => config, reload, seen: () => reloader.seen })
           .then(stop => { if (started) stopWatching = stop; else stop() })
       }
     },

@@ -1,11 +1,15 @@
 /**
  * Reload on change (`--config.auto-reload-interval`, as Prometheus' flag): every interval, read the config
  * file (through any symlinks: Kubernetes swaps a `..data` link when a ConfigMap changes) and the token and
- * TLS files the running config names, and call `reload` when their content differs from the last check.
- * A refused content is not retried until it changes again.
+ * TLS files the running config names, and call `reload` when their content differs from the last check and
+ * is the same on a second read a moment later (a file being written is not applied half way). After the
+ * reload, the content counts as seen only if the config file is still what the reload read (applied, or
+ * refused: a refused content is not retried until it changes again); a change written during a reload is
+ * applied at the next check.
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { textVersion } from './reloader.js'
 import type { Config } from './schema.js'
 import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
 
@@ -44,7 +48,14 @@ export interface WatchOptions {
   config: () => Config
   /** Reload; resolves to the problem when the new config was refused. */
   reload: () => Promise<string | undefined>
+  /** The version of the config text the last reload read (see reloader.ts). */
+  seen: () => string
   clock?: Clock
+}
+
+/** The version of the config file as it is now ('' when unreadable). */
+async function fileVersion (file: string): Promise<string> {
+  return readFile(file).then(textVersion, () => '')
 }
 
 /** Start watching; returns a function that stops it. */
@@ -53,13 +64,16 @@ export async function watchConfig (opts: WatchOptions): Promise<() => void> {
   let last = await fingerprint(configFiles(opts.configFile, opts.config()))
   let timer: CancelTimer | undefined
   let stopped = false
+  const settleMs = Math.min(1000, opts.intervalMs / 2)
   const check = async (): Promise<void> => {
     const now = await fingerprint(configFiles(opts.configFile, opts.config()))
     if (now === last) return
-    last = now
+    await new Promise<void>(resolve => setTimer(resolve, clock.now() + settleMs, clock))
+    if (await fingerprint(configFiles(opts.configFile, opts.config())) !== now) return // still being written
     await opts.reload()
-    // The reload may name other token files: watch what is in use now, as it is now.
-    last = await fingerprint(configFiles(opts.configFile, opts.config()))
+    // What the reload read is seen. The reload may name other token files: watch what is in use now, as it
+    // is now, unless the config file changed since the reload read it (then the next check reloads).
+    last = await fileVersion(opts.configFile) === opts.seen() ? await fingerprint(configFiles(opts.configFile, opts.config())) : now
   }
   const tick = (): void => {
     timer = setTimer(() => {

@@ -32,6 +32,8 @@ export interface RouteDeps {
   quarter?: () => PeriodReport | undefined
   /** Reload the config; resolves to an error message when the new config was refused. */
   reload: () => Promise<string | undefined>
+  /** The version (hash) of the config in use, told in the answer to a reload. */
+  configVersion?: () => string
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
   enableLifecycle: boolean
 }
@@ -123,7 +125,7 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
   app.post('/-/reload', async (_req, reply) => {
     if (!deps.enableLifecycle) return reply.code(403).type('text/plain').send('lifecycle API is not enabled (--web.enable-lifecycle)\n')
     const problem = await deps.reload()
-    if (problem === undefined) return reply.type('text/plain').send('config reloaded\n')
+    if (problem === undefined) return reply.type('text/plain').send(`config reloaded${deps.configVersion === undefined ? '' : ` (version ${deps.configVersion()})`}\n`)
     return reply.code(500).type('text/plain').send(`config reload failed, the previous config stays in use:\n${problem}\n`)
   })
 }

@@ -83,7 +83,7 @@ t.test('web config paths are taken from the web config file\'s directory', async
   const sub = join(dir, 'web')
   execFileSync('mkdir', ['-p', sub])
   writeFileSync(join(sub, 'token'), `${BEARER}\n`)
-  writeFileSync(join(sub, 'web.yml'), `tls_server_config: { cert_file: ../cert.pem, key_file: ../key.pem }\nbearer_token_file: token\n`)
+  writeFileSync(join(sub, 'web.yml'), 'tls_server_config: { cert_file: ../cert.pem, key_file: ../key.pem }\nbearer_token_file: token\n')
   const cwd = process.cwd()
   process.chdir('/')
   t.teardown(() => process.chdir(cwd))
