@@ -1,10 +1,9 @@
 /**
- * Audit snapshot archive (opt-in per IBM cluster): download `/snapshot` on a schedule, keep it in the
- * cluster's vault (a local directory, or a bucket shared by every replica: uploads.ts), have the evidence
- * index read it, apply retention, and export `license_snapshot_last_success_timestamp_seconds`,
- * `license_snapshot_size_bytes`, `license_snapshot_archives` and `license_snapshot_spooled` from the vault
- * after every attempt. Times come from archive names, never mtimes. A failed or corrupt download never removes
- * or replaces a good archive; one the bucket cannot take waits in the spool.
+ * Audit snapshot archive (opt-in per IBM cluster): download `/snapshot` on a schedule (bounded: download-limit.ts),
+ * keep it in the cluster's vault (a local directory, or a bucket shared by every replica: uploads.ts), have
+ * the evidence index read it, apply retention, and publish the snapshot series from the vault after every
+ * attempt (snapshot-gauges.ts). Times come from archive names, never mtimes. A failed or corrupt download
+ * never removes or replaces a good archive; one the bucket cannot take waits in the spool.
  */
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -15,6 +14,7 @@ import { classifyError } from '../sources/errors.js'
 import { fetchSnapshot } from '../sources/ibm/snapshot.js'
 import type { Clock } from '../util/timer.js'
 import type { EvidenceCatalog } from './catalog.js'
+import { DownloadLimit, downloadSpread } from './download-limit.js'
 import { announceStore, FleetRetention, retain } from './retain.js'
 import { SnapshotGauges, type SnapshotCluster } from './snapshot-gauges.js'
 import { MAX_SPOOLED, Spool } from './spool.js'
@@ -66,6 +66,7 @@ export class SnapshotArchiver {
   readonly #gauges: SnapshotGauges
   readonly #drainer: SpoolDrainer
   readonly #fleetRetention: FleetRetention
+  readonly #limit = new DownloadLimit()
   /** Buckets already announced in the log (Object Lock, or retention left to the primary). */
   readonly #announced = new Set<string>()
 
@@ -90,10 +91,7 @@ export class SnapshotArchiver {
     })
   }
 
-  /**
-   * Apply a (new) config: schedule new opt-ins, drop removed ones, keep unchanged ones. `fleet`: the whole
-   * config when this replica is a shard of it (the primary prunes the other shards' clusters in buckets too).
-   */
+  /** Apply a (new) config: new opt-ins scheduled, removed ones dropped; `fleet`: the whole config of a shard. */
   apply (config: Config, fleet: Config = config): void {
     const wanted: Array<{ name: string, key: string, cluster: SnapshotCluster }> = []
     const others: SnapshotCluster[] = []
@@ -104,6 +102,7 @@ export class SnapshotArchiver {
       else others.push(cluster)
     }
     this.#fleetRetention.set(others)
+    this.#limit.max = config.global.concurrency
     const byName = new Map(wanted.map(w => [w.name, w.cluster]))
     const { added, retired } = this.#scheduler.reconcile(wanted, name => ({ cluster: byName.get(name) as SnapshotCluster, running: undefined }))
     for (const e of added) {
@@ -167,12 +166,14 @@ export class SnapshotArchiver {
   #schedule (e: Slot<ArchiveState>, atMs: number): void {
     if (!this.#started) return
     this.#scheduler.at(e, atMs, () => {
-      void this.#download(e, true).then(() => this.#schedule(e, this.#scheduler.clock.now() + e.state.cluster.snapshot.interval))
+      // The next one an interval later, plus an offset by name: a fleet's downloads drift apart, never in step.
+      const { name, snapshot } = e.state.cluster
+      void this.#download(e, true).then(() => this.#schedule(e, this.#scheduler.clock.now() + snapshot.interval + downloadSpread(name, snapshot.interval)))
     })
   }
 
   #download (e: Slot<ArchiveState>, scheduled = false): Promise<SnapshotResult> {
-    const run = this.#downloadOnce(e.state.cluster, scheduled)
+    const run = this.#limit.run(e.state.cluster.snapshot.max_bytes, () => this.#downloadOnce(e.state.cluster, scheduled))
     e.state.running = run
     return run
   }
@@ -221,10 +222,7 @@ export class SnapshotArchiver {
     return { ok: true, file: name, bytes: snapshot.body.length }
   }
 
-  /**
-   * In a bucket, the snapshot of the current slot may be there already, stored by another replica (of the same
-   * clusters, or of a former shard layout): then there is nothing to download.
-   */
+  /** In a bucket, this slot's snapshot may be there already (stored by another replica): nothing to download. */
   async #storedBySomeoneElse (cluster: SnapshotCluster): Promise<SnapshotResult | undefined> {
     const summary = await this.#gauges.fromVault(cluster)
     const newest = summary?.newest

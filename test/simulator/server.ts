@@ -97,6 +97,8 @@ export interface Simulator {
   set (name: string, scenario: Scenario): void
   get (name: string): Scenario | undefined
   readonly requests: SeenRequest[]
+  /** Most `/snapshot` requests answered at the same time so far. */
+  readonly snapshotPeak: number
   close (): Promise<void>
 }
 
@@ -262,6 +264,7 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
   const scenarios = new Map(Object.entries(clusters))
   for (const sc of scenarios.values()) recordSecret(sc.token)
   const requests: SeenRequest[] = []
+  const snapshots = { now: 0, peak: 0 }
   const handler: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim')
     const m = /^\/([^/]+)(\/.*)?$/.exec(url.pathname)
@@ -269,6 +272,10 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     const rest = m?.[2] ?? '/'
     const scenario = scenarios.get(name)
     if (requests.length < 10_000) requests.push({ cluster: name, path: `${rest}${url.search}`, headers: req.headers })
+    if (rest.startsWith('/snapshot')) {
+      snapshots.peak = Math.max(snapshots.peak, ++snapshots.now)
+      res.on('close', () => { snapshots.now-- })
+    }
     if (scenario === undefined) return dtError(res, 404, `no simulated cluster "${name}"`)
     const fault = randomFault(scenario)
     const effective: Scenario = fault === undefined ? scenario : { ...scenario, fault, faultAll: true }
@@ -287,6 +294,7 @@ export async function startSimulator (clusters: Record<string, Scenario> = {}, o
     url,
     server,
     requests,
+    get snapshotPeak () { return snapshots.peak },
     baseUrl: name => `${url}/${name}`,
     set: (name, scenario) => { recordSecret(scenario.token); scenarios.set(name, scenario) },
     get: name => scenarios.get(name),
