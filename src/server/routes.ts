@@ -14,6 +14,7 @@ import type { Format } from '../metrics/format.js'
 import type { ProcessMetrics } from '../metrics/process.js'
 import { CONTENT_TYPES, scrapeBody } from '../metrics/rendered.js'
 import type { Store } from '../polling/store.js'
+import { MetricsSends } from './metrics-sends.js'
 import { landingPage } from './page.js'
 import { writeParts } from './send.js'
 import { clusterView } from './status.js'
@@ -36,6 +37,8 @@ export interface RouteDeps {
   configVersion?: () => string
   /** Serve `POST /-/reload` (like Prometheus' `--web.enable-lifecycle`). */
   enableLifecycle: boolean
+  /** What slow `/metrics` readers hold (a default one when not given). */
+  metricsSends?: MetricsSends
 }
 
 const OPENMETRICS = /application\/openmetrics-text/i
@@ -66,11 +69,14 @@ const PAGE_HEADERS = {
 
 /** The routes, as a plugin: `app.register(exporterRoutes, deps)`. */
 export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const sends = deps.metricsSends ?? new MetricsSends()
   app.get('/metrics', async (req, reply) => {
     const format = negotiateFormat(req.headers.accept)
     const gzip = acceptsGzip(req.headers['accept-encoding'])
-    const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
-    const body = await scrapeBody(clusters, processBody, gzip)
+    const { body, release } = await sends.take(`${format}:${gzip}`, async () => {
+      const [clusters, processBody] = await Promise.all([deps.clusterMetrics.get(format, gzip), deps.processMetrics.render(format)])
+      return scrapeBody(clusters, processBody, gzip)
+    })
     const headers: OutgoingHttpHeaders = {
       'content-type': CONTENT_TYPES[format], 'cache-control': 'no-store', vary: 'accept-encoding', 'content-length': body.length,
     }
@@ -78,6 +84,7 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     // The cached buffers as they are, handed to the socket in one writev (as one `end(buffer)` would be): no
     // per-scrape copy of the 8 MB body, and no wait for a drain between parts.
     reply.hijack()
+    sends.watch(reply.raw, release)
     writeParts(reply.raw, 200, headers, body.parts)
   })
 
