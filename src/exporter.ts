@@ -13,7 +13,7 @@ import { EvidenceKeeper } from './licensing/evidence-keeper.js'
 import { EvidenceIndex } from './licensing/index/client.js'
 import { EvidenceExtras } from './licensing/evidence-metrics.js'
 import { defaultIndexLocation } from './licensing/index/location.js'
-import type { ReportWindow } from './licensing/period.js'
+import { windowDays, type ReportWindow } from './licensing/period.js'
 import { periodReport } from './licensing/period-report.js'
 import { describeSnapshot } from './licensing/describe.js'
 import { coversFleet, reportClusters } from './licensing/fleet.js'
@@ -24,6 +24,7 @@ import { ProcessMetrics } from './metrics/process.js'
 import { Poller } from './polling/poller.js'
 import { Store } from './polling/store.js'
 import { buildApp, type App } from './server/app.js'
+import { checkReportSize } from './server/report-limits.js'
 import { loadWebConfig } from './server/web-config.js'
 import { exposedGc, HeapTrimmer } from './util/heap-trim.js'
 import { setTimer, type CancelTimer } from './util/timer.js'
@@ -130,9 +131,11 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   })
   let lastRead = 0
   const keeper = new EvidenceKeeper({ sync: (roots, nowMs) => evidence.sync(roots, nowMs), clusters, log })
-  const report = (window: ReportWindow) => periodReport({
-    window, clusters: clusters(), states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(),
-  })
+  const report = async (window: ReportWindow) => {
+    const list = clusters()
+    checkReportSize(list.length, windowDays(window))
+    return periodReport({ window, clusters: list, states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now() })
+  }
   const quarter = new QuarterToDate({ store, config: () => config, clusters, evidence: q => evidence.report(q), log, onChange: () => clusterMetrics.aggregatesChanged() })
   const clusterMetrics: ClusterMetrics = new ClusterMetrics(store, {
     ...(opts.renderIntervalMs !== undefined ? { renderIntervalMs: opts.renderIntervalMs } : {}),

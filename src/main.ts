@@ -167,7 +167,8 @@ export async function main (argv: string[]): Promise<number | undefined> {
         return 3
       }
       if (!report.complete) {
-        const missing = report.clusters.filter(c => c.missing.length > 0).map(c => `${c.cluster} (${c.missing.length} day(s))`)
+        const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
+        const missing = report.clusters.filter(c => c.missing.length > 0).map(c => `${c.cluster} (${windowDays - c.days_covered} day(s))`)
         process.stderr.write(`incomplete: no daily data for ${missing.join(', ')} in ${report.from}..${report.to}\n`)
         return 4
       }

@@ -32,6 +32,7 @@ export class DownloadLimit {
   }
 
   /** The bound of downloads at once (the config's concurrency, at most {@link MAX_DOWNLOADS}). */
+  get max (): number { return this.#max }
   set max (n: number) {
     this.#max = Math.max(1, Math.min(MAX_DOWNLOADS, n))
     this.#next()

@@ -4,6 +4,7 @@
  * `peak_date`). Fields go through `csvField`, which quotes and defuses spreadsheet formulas.
  */
 import type { MulticlusterReport } from './multicluster.js'
+import type { MulticlusterRow } from './report-shape.js'
 
 /** One CSV field (RFC 4180); text that a spreadsheet would run as a formula is prefixed with `'`. */
 export function csvField (value: string | number | boolean | null): string {
@@ -19,26 +20,40 @@ export const MULTICLUSTER_CSV_COLUMNS = [
   'entitlement', 'remaining', 'compliant', 'from', 'to', 'missing',
 ] as const
 
-/** `cluster: day day; cluster: day` for the missing days of a row ('' when complete). */
-function missingText (missing: MulticlusterReport['rows'][number]['missing']): string {
-  return missing.map(m => `${m.cluster}: ${m.days.join(' ')}`).join('; ')
+/**
+ * The gaps of a row ('' when complete): each cluster that lacks days, with the count of its days no archive
+ * covers and, for this product only, its own days (`a: 92 days; b: 2026-03-01`).
+ */
+function missingText (report: MulticlusterReport, row: MulticlusterRow, windowDays: number): string {
+  const coverage = new Map(report.clusters.map(c => [c.cluster, c]))
+  const own = new Map(row.missing.map(m => [m.cluster, m.days]))
+  return row.missing_clusters.map(name => {
+    const c = coverage.get(name)
+    const parts = [...(c !== undefined && c.days_covered < windowDays ? [`${windowDays - c.days_covered} days`] : []), ...(c?.unreadable ?? []), ...(own.get(name) ?? [])]
+    return `${name}: ${parts.join(' ')}`
+  }).join('; ')
 }
 
 /** Render the report as CSV. */
 export function multiclusterCsv (report: MulticlusterReport): string {
+  return [...csvLines(report)].join('')
+}
+
+/** The CSV line by line (each with its CRLF), for a response streamed as it is written. */
+export function * csvLines (report: MulticlusterReport): Generator<string> {
   const names = report.clusters.map(c => c.cluster)
+  const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
   const header = [...MULTICLUSTER_CSV_COLUMNS, ...names.flatMap(n => [`${n} peak`, `${n} peak_date`, `${n} on peak_date`])]
-  const lines = [header.map(csvField).join(',')]
+  yield `${header.map(csvField).join(',')}\r\n`
   for (const r of report.rows) {
     const parts = new Map(r.clusters.map(c => [c.cluster, c]))
-    lines.push([
+    yield `${[
       r.product, r.product_id, r.metric, r.peak, r.peak_date, r.sum_of_cluster_peaks, r.complete,
-      r.entitlement, r.remaining, r.compliant, report.from, report.to, missingText(r.missing),
+      r.entitlement, r.remaining, r.compliant, report.from, report.to, missingText(report, r, windowDays),
       ...names.flatMap(n => {
         const c = parts.get(n)
         return c === undefined ? [null, null, null] : [c.peak, c.peak_date, c.on_peak_date]
       }),
-    ].map(csvField).join(','))
+    ].map(csvField).join(',')}\r\n`
   }
-  return `${lines.join('\r\n')}\r\n`
 }

@@ -93,9 +93,10 @@ export class QuarterToDate {
     const report = await periodReport({
       window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs,
     })
+    const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
     for (const c of report.clusters) {
       const archiving = clusters.some(r => r.name === c.cluster && r.polled && r.vault !== undefined)
-      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', c.missing.length * 86_400)
+      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', (windowDays - c.days_covered) * 86_400)
     }
     // A cluster configured twice (its snapshots carry another entry's cluster id) is left out of the figures:
     // say so where alerts see it, not only in the report.

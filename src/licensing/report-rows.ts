@@ -52,7 +52,7 @@ export function finishReport (acc: Accumulated, entitlements: readonly Entitleme
   const days = acc.days
   const clusters: ClusterCoverage[] = acc.clusters.map(c => ({
     cluster: c.cluster, source: c.fallback === undefined ? 'daily' : 'products', days_covered: days.length - c.missing.length,
-    missing: c.missing.map(d => days[d]!), unreadable: gapOf(c, [...c.unknownBy.keys()]).filter(d => c.covered[d] === 1).map(d => days[d]!),
+    missing: dayRanges(c.missing, days), unreadable: dayRanges(gapOf(c, [...c.unknownBy.keys()]).filter(d => c.covered[d] === 1), days),
   }))
   const complete = pending === 0 && acc.clusters.every(c => c.missing.length === 0 && c.unknownAll.length === 0 && c.unknownBy.size === 0)
   return {
@@ -98,12 +98,46 @@ function peakOf (acc: Accumulated, sums: Float64Array): { peak: number | null, d
   return { peak, day }
 }
 
-function newRow (id: Identity, peak: number | null, peakDate: string | null, clusters: ClusterPart[], missing: MissingDays[], pending: number, raws: number[]): Row {
+function newRow (id: Identity, peak: number | null, peakDate: string | null, clusters: ClusterPart[], gaps: { clusters: string[], days: MissingDays[] }, pending: number, raws: number[]): Row {
   return {
     product: id.product, product_id: id.product_id, metric: id.unit, peak, peak_date: peakDate,
-    sum_of_cluster_peaks: round(clusters.reduce((s, c) => s + c.peak, 0)), complete: missing.length === 0 && pending === 0,
-    missing, clusters, entitlement: null, remaining: null, compliant: null, raws, fallbackParts: 0,
+    sum_of_cluster_peaks: round(clusters.reduce((s, c) => s + c.peak, 0)), complete: gaps.clusters.length === 0 && pending === 0,
+    missing_clusters: gaps.clusters, missing: gaps.days, clusters, entitlement: null, remaining: null, compliant: null, raws, fallbackParts: 0,
   }
+}
+
+/**
+ * Day indices (sorted) as ranges: `2026-01-05` for a lone day, `2026-01-01/2026-03-31` (ISO 8601) for a run,
+ * so a cluster with no data in a three-year window is one string, not 1,096.
+ */
+export function dayRanges (indices: readonly number[], days: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < indices.length;) {
+    let j = i
+    while (j + 1 < indices.length && indices[j + 1] === indices[j]! + 1) j++
+    out.push(i === j ? days[indices[i]!]! : `${days[indices[i]!]!}/${days[indices[j]!]!}`)
+    i = j + 1
+  }
+  return out
+}
+
+/**
+ * A product's gaps: the clusters that lack some day of it, and only the days that are this product's own (an
+ * unreadable row of it), beyond the cluster's gaps for every product, which `clusters[].missing` and
+ * `.unreadable` state once.
+ */
+function gapsOf (acc: Accumulated, raws: readonly number[]): { clusters: string[], days: MissingDays[] } {
+  const out: { clusters: string[], days: MissingDays[] } = { clusters: [], days: [] }
+  for (const c of acc.clusters) {
+    const gap = gapOf(c, raws)
+    if (gap.length === 0) continue
+    out.clusters.push(c.cluster)
+    if (c.unknownBy.size === 0) continue
+    const whole = new Set([...c.missing, ...c.unknownAll])
+    const own = gap.filter(d => !whole.has(d))
+    if (own.length > 0) out.days.push({ cluster: c.cluster, days: dayRanges(own, acc.days) })
+  }
+  return out
 }
 
 /** A product's row from the daily data: its peak, and each cluster's part and gaps. */
@@ -111,10 +145,8 @@ function dailyRow (acc: Accumulated, g: Group, valueOn: ValueOn, pending: number
   const days = acc.days
   const { peak, day } = peakOf(acc, sumsOf(acc, g.raws))
   const clusters: ClusterPart[] = []
-  const missing: MissingDays[] = []
   for (const c of acc.clusters) {
     const gap = gapOf(c, g.raws)
-    if (gap.length > 0) missing.push({ cluster: c.cluster, days: gap.map(d => days[d]!) })
     const mine = g.raws.filter(raw => c.own.has(raw))
     if (mine.length === 0) continue
     const own = mine.length === 1 ? c.own.get(mine[0]!)! : combinedOwn(acc, c, mine, valueOn)
@@ -124,7 +156,7 @@ function dailyRow (acc: Accumulated, g: Group, valueOn: ValueOn, pending: number
       on_peak_date: readable ? round(valueOn(c.cluster, mine, day)) : null, source: 'daily',
     })
   }
-  return newRow(g.id, peak, day >= 0 ? days[day]! : null, clusters, missing, pending, g.raws)
+  return newRow(g.id, peak, day >= 0 ? days[day]! : null, clusters, gapsOf(acc, g.raws), pending, g.raws)
 }
 
 /** Days of the window a cluster lacks for these raw products: not covered, or unreadable. Sorted. */
@@ -161,8 +193,7 @@ function addFallbacks (acc: Accumulated, rows: Map<string, Row>, groupOf: (id: I
       if (!rows.has(k)) {
         // Known days where no daily cluster used it: 0, first reached on the first known day.
         const first = acc.coveredAny.indexOf(1)
-        const missing = acc.clusters.flatMap(x => { const gap = gapOf(x, []); return gap.length > 0 ? [{ cluster: x.cluster, days: gap.map(d => acc.days[d]!) }] : [] })
-        rows.set(k, newRow(id, first >= 0 ? 0 : null, first >= 0 ? acc.days[first]! : null, [], missing, 0, []))
+        rows.set(k, newRow(id, first >= 0 ? 0 : null, first >= 0 ? acc.days[first]! : null, [], gapsOf(acc, []), 0, []))
       }
     }
     for (const [k, part] of mine) {
@@ -171,7 +202,7 @@ function addFallbacks (acc: Accumulated, rows: Map<string, Row>, groupOf: (id: I
       r.fallbackParts++
       r.sum_of_cluster_peaks = round(r.sum_of_cluster_peaks + part.peak)
       r.complete = false
-      if (!r.missing.some(m => m.cluster === c.cluster)) r.missing.push({ cluster: c.cluster, days: [...acc.days] })
+      if (!r.missing_clusters.includes(c.cluster)) r.missing_clusters.push(c.cluster)
     }
   }
 }
@@ -187,7 +218,7 @@ function applyEntitlements (acc: Accumulated, rows: Row[], entitlements: readonl
     const matched = rows.filter(r => covers(e, { product: r.product, product_id: r.product_id, unit: r.metric }))
     if (matched.length === 0) {
       const peak = anyKnown ? 0 : null
-      rows.push({ ...newRow({ product: e.product ?? '', product_id: e.product_id ?? '', unit: e.unit }, peak, null, [], [], pending, []), entitlement: e.quota, remaining: peak === null ? null : e.quota, compliant: peak === null ? null : true })
+      rows.push({ ...newRow({ product: e.product ?? '', product_id: e.product_id ?? '', unit: e.unit }, peak, null, [], { clusters: [], days: [] }, pending, []), entitlement: e.quota, remaining: peak === null ? null : e.quota, compliant: peak === null ? null : true })
       continue
     }
     const combined = matched.length === 1 ? matched[0]!.peak : peakOf(acc, sumsOf(acc, matched.flatMap(r => r.raws))).peak

@@ -11,7 +11,7 @@ export interface ClusterPart {
   source: 'daily' | 'products'
 }
 
-/** Days of the window a cluster has no (readable) daily data for. */
+/** Days of the window a cluster has no readable data for, as ranges (`2026-01-05`, or `2026-01-01/2026-03-31`). */
 export interface MissingDays {
   cluster: string
   days: string[]
@@ -31,7 +31,9 @@ export interface MulticlusterRow {
   sum_of_cluster_peaks: number
   /** False when some cluster lacks readable daily data for some day of the window: `peak` may understate. */
   complete: boolean
-  /** Per cluster with gaps for this product, the days it lacks. */
+  /** Clusters that lack some day of the window for this product (their gaps: `clusters[].missing`, `.unreadable`). */
+  missing_clusters: string[]
+  /** Days a cluster lacks for this product only (an unreadable row of it), beyond its gaps for every product. */
   missing: MissingDays[]
   /** Clusters that used the product in the window (or report it in `/products`, as fallback). */
   clusters: ClusterPart[]
@@ -48,8 +50,9 @@ export interface ClusterCoverage {
   /** `daily`: some day of the window covered; `products`: none, the current `/products` peaks stand in. */
   source: 'daily' | 'products'
   days_covered: number
+  /** Days of the window no archive covers, as ranges (`2026-01-05`, `2026-01-01/2026-03-31`). */
   missing: string[]
-  /** Covered days with unreadable rows (some products unknown that day). */
+  /** Covered days with unreadable rows (some products unknown that day), as ranges. */
   unreadable: string[]
 }
 

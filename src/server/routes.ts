@@ -6,7 +6,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { multiclusterCsv } from '../licensing/csv.js'
 import { parseWindow, type ReportWindow } from '../licensing/period.js'
 import type { PeriodReport } from '../licensing/period-report.js'
 import type { ClusterMetrics } from '../metrics/cluster.js'
@@ -15,6 +14,7 @@ import type { ProcessMetrics } from '../metrics/process.js'
 import { CONTENT_TYPES, scrapeBody } from '../metrics/rendered.js'
 import type { Store } from '../polling/store.js'
 import { MetricsSends } from './metrics-sends.js'
+import { csvStream, jsonStream, MAX_REPORTS_AT_ONCE, REPORT_RETRY_AFTER_S, ReportSlots, ReportTooLarge } from './report-limits.js'
 import { landingPage } from './page.js'
 import { writeParts } from './send.js'
 import { clusterView } from './status.js'
@@ -99,6 +99,7 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
 
   app.get('/api/v1/clusters', async () => ({ ready: deps.ready(), clusters: deps.store.list().map(clusterView) }))
 
+  const reportSlots = new ReportSlots()
   const reportQuery = z.strictObject({
     format: z.enum(['json', 'csv'], { error: 'format: must be json or csv' }).default('json'),
     from: z.string().optional(),
@@ -114,12 +115,21 @@ export async function exporterRoutes (app: FastifyInstance, deps: RouteDeps): Pr
     }
     const window = parseWindow(query.data, Date.now())
     if (!window.ok) return reply.code(400).send({ error: window.message, parameter: window.param })
-    const report = await deps.report(window.window)
-    if (query.data.format === 'json') return report
+    let report: PeriodReport | undefined
+    try {
+      report = await reportSlots.run(() => deps.report(window.window))
+    } catch (err) {
+      if (err instanceof ReportTooLarge) return reply.code(413).send({ error: err.message, parameter: 'period' })
+      throw err
+    }
+    if (report === undefined) {
+      return reply.code(429).header('retry-after', String(REPORT_RETRY_AFTER_S)).send({ error: `${MAX_REPORTS_AT_ONCE} reports are being computed: try again in ${REPORT_RETRY_AFTER_S} s` })
+    }
+    if (query.data.format === 'json') return reply.type('application/json; charset=utf-8').send(jsonStream(report))
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="license-report-${report.from}-${report.to}.csv"`)
-      .send(multiclusterCsv(report))
+      .send(csvStream(report))
   })
 
   app.get('/', async (_req, reply) => {

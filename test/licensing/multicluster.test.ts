@@ -42,7 +42,7 @@ t.test("IBM's worked example: peak 54 on 2020-03-04, upper bound 55", async t =>
     ],
     rows: [{
       product: CP4I, product_id: CP4I_ID, metric: VPC, peak: 54, peak_date: '2020-03-04', sum_of_cluster_peaks: 55,
-      complete: true, missing: [],
+      complete: true, missing_clusters: [], missing: [],
       clusters: [
         { cluster: 'cluster1', peak: 30, peak_date: '2020-03-02', on_peak_date: 29, source: 'daily' },
         { cluster: 'cluster2', peak: 25, peak_date: '2020-03-04', on_peak_date: 25, source: 'daily' },
@@ -91,12 +91,12 @@ t.test('a cluster missing a day makes the report incomplete and names the day', 
   t.equal(report.complete, false)
   t.same(report.clusters[1], { cluster: 'cluster2', source: 'daily', days_covered: 4, missing: ['2020-03-03'], unreadable: [] })
   const r = report.rows[0]!
-  t.same([r.complete, r.missing], [false, [{ cluster: 'cluster2', days: ['2020-03-03'] }]])
+  t.same([r.complete, r.missing_clusters, r.missing], [false, ['cluster2'], []], 'the row names the cluster; its days are stated once, in clusters[]')
   t.same([r.peak, r.peak_date, r.sum_of_cluster_peaks], [54, '2020-03-04', 55], 'known days still give the figures')
   t.same(r.clusters[1], { cluster: 'cluster2', peak: 25, peak_date: '2020-03-04', on_peak_date: 25, source: 'daily' })
 
   const late = multiclusterReport({ window: { from: '2020-03-01', to: '2020-03-06' }, clusters: [cluster('cluster1', [{ archiveTimeMs: 1, rows: rows(C1) }])], entitlements: [] })
-  t.same(late.rows[0]!.missing, [{ cluster: 'cluster1', days: ['2020-03-06'] }], 'a day after the last snapshot is missing too')
+  t.same([late.rows[0]!.missing_clusters, late.clusters[0]!.missing], [['cluster1'], ['2020-03-06']], 'a day after the last snapshot is missing too')
 })
 
 t.test('on a covered day a product without a row counts 0; on peak date a cluster without data contributes null', async t => {
@@ -147,7 +147,8 @@ t.test('a cluster without daily data counts with its /products peak in the upper
     { cluster: 'cluster3', peak: 12, peak_date: '2020-02-20', on_peak_date: null, source: 'products' },
     { cluster: 'cluster4', peak: 1, peak_date: null, on_peak_date: null, source: 'products' },
   ], 'archives outside the window do not count as daily data')
-  t.same(r.missing, [{ cluster: 'cluster3', days: daysOf(WINDOW) }, { cluster: 'cluster4', days: daysOf(WINDOW) }])
+  t.same([r.missing_clusters, r.missing], [['cluster3', 'cluster4'], []])
+  t.same(report.clusters[2]!.missing, [`${daysOf(WINDOW)[0]}/${daysOf(WINDOW).at(-1)}`], 'a whole window missing: one range')
   t.same(report.clusters.map(c => c.source), ['daily', 'daily', 'products', 'products'])
 
   const at = (quota: number): unknown[] => {
@@ -203,7 +204,7 @@ t.test('CSV: quoting, formula guard, missing days, empty cells', async t => {
   })
   const lines = multiclusterCsv(report).split('\r\n')
   t.equal(lines[0]!.split(',').slice(13).join(','), "'-a peak,'-a peak_date,'-a on peak_date,b peak,b peak_date,b on peak_date")
-  t.equal(lines[1], `"'=HYPERLINK(""x""), ""quoted""",id,${VPC},1.5,2020-03-01,1.5,false,,,,2020-03-01,2020-03-02,'-a: 2020-03-02; b: 2020-03-01 2020-03-02,1.5,2020-03-01,1.5,,,`)
+  t.equal(lines[1], `"'=HYPERLINK(""x""), ""quoted""",id,${VPC},1.5,2020-03-01,1.5,false,,,,2020-03-01,2020-03-02,'-a: 1 days; b: 2 days,1.5,2020-03-01,1.5,,,`)
 })
 
 t.test('a product used only on a cluster without daily data: compliance is unknown unless even the upper bound fits, false when the known peak is over', async t => {

@@ -80,7 +80,7 @@ t.test('a cluster missing a day makes the report incomplete and names the day', 
   t.match(r.stderr, /incomplete: no daily data for cluster2 \(1 day\(s\)\)/)
   const report = JSON.parse(r.stdout) as PeriodReport
   t.equal(report.complete, false)
-  t.same(report.rows[0]?.missing, [{ cluster: 'cluster2', days: ['2020-03-04'] }])
+  t.same([report.rows[0]?.missing_clusters, report.clusters.find(c => c.cluster === 'cluster2')?.missing], [['cluster2'], ['2020-03-04']])
 })
 
 t.test('bad period flags are refused naming the flag', async t => {

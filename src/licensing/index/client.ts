@@ -45,6 +45,8 @@ export class EvidenceIndex implements EvidenceCatalog {
   #crashed: ArchiveRef | undefined
   #died = false
   #lastSync: Requests['sync']['args'] | undefined
+  /** The listing of the vault again after a restart, while it runs. */
+  #relisting: Promise<void> | undefined
 
   constructor (opts: EvidenceIndexOptions) {
     this.#opts = opts
@@ -84,7 +86,13 @@ export class EvidenceIndex implements EvidenceCatalog {
       for (const p of failed) p.reject(new Error(`the evidence index worker stopped (exit code ${code})`))
     })
     this.#worker = worker
-    if (resync !== undefined) worker.postMessage({ id: this.#next++, op: 'sync', args: resync })
+    if (resync !== undefined) {
+      // Reports wait for this listing: before it, the new worker knows no backlog and would say 0 pending.
+      const id = this.#next++
+      this.#relisting = new Promise<void>(resolve => { this.#pending.set(id, { resolve: () => resolve(), reject: () => resolve() }) })
+        .finally(() => { this.#relisting = undefined })
+      worker.postMessage({ id, op: 'sync', args: resync })
+    }
     return worker
   }
 
@@ -136,10 +144,19 @@ export class EvidenceIndex implements EvidenceCatalog {
 
   /** Resolves when every queued archive was read. */
   idle (): Promise<void> { return this.#call('idle', undefined) }
-  /** A report of a window. */
-  report (query: ReportQuery): Promise<IndexReport> { return this.#call('report', query) }
+  /** A report of a window (after the listing of a restarted worker, so its backlog is counted). */
+  async report (query: ReportQuery): Promise<IndexReport> {
+    if (!this.#closed) this.#start()
+    await this.#relisting
+    return this.#call('report', query)
+  }
+
   /** The index's counts. */
-  stats (): Promise<IndexStats> { return this.#call('stats', undefined) }
+  async stats (): Promise<IndexStats> {
+    if (!this.#closed) this.#start()
+    await this.#relisting
+    return this.#call('stats', undefined)
+  }
 
   /** {@link EvidenceCatalog.archived}. */
   async archived (vault: VaultSpec, cluster: string, name: string, takenMs: number, nowMs: number): Promise<string> {

@@ -47,6 +47,18 @@ function csvLine (r: Row): string {
   }
 }
 
+/** Consecutive day numbers as the report's ranges (`day`, or `from/to`). */
+function ranges (ds: readonly number[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < ds.length; i++) {
+    let j = i
+    while (j + 1 < ds.length && ds[j + 1] === ds[j]! + 1) j++
+    out.push(i === j ? day(ds[i]!) : `${day(ds[i]!)}/${day(ds[j]!)}`)
+    i = j
+  }
+  return out
+}
+
 /** The report the slow way, from the model alone. */
 function naive (m: Model): MulticlusterReport {
   const window = Array.from({ length: m.to - m.from + 1 }, (_, i) => m.from + i)
@@ -86,21 +98,23 @@ function naive (m: Model): MulticlusterReport {
       const readable = peakDay >= 0 && c.covered(peakDay) && !c.unknown(peakDay, p)
       return { cluster: c.name, peak: Math.max(best, 0), peak_date: bestDay >= 0 ? day(bestDay) : null, on_peak_date: readable ? c.value(peakDay, p) : null, source: 'daily' as const }
     })
-    const missing = cl.map(c => ({ cluster: c.name, days: window.filter(d => !c.covered(d) || c.unknown(d, p)).map(day) })).filter(x => x.days.length > 0)
+    // Clusters lacking some day of this product; the days that are this product's own (not a gap of every product).
+    const missingClusters = cl.filter(c => window.some(d => !c.covered(d) || c.unknown(d, p))).map(c => c.name)
+    const missing = cl.map(c => ({ cluster: c.name, days: ranges(window.filter(d => c.covered(d) && c.unknown(d, p) && !c.unknown(d, ALL))) })).filter(x => x.days.length > 0)
     const q = p === 0 ? m.quota : undefined
     return {
       product: `P${p}`, product_id: `id${p}`, metric: 'VIRTUAL_PROCESSOR_CORE', peak, peak_date: peakDay >= 0 ? day(peakDay) : null,
-      sum_of_cluster_peaks: parts.reduce((s, x) => s + x.peak, 0), complete: missing.length === 0, missing, clusters: parts,
+      sum_of_cluster_peaks: parts.reduce((s, x) => s + x.peak, 0), complete: missingClusters.length === 0, missing_clusters: missingClusters, missing, clusters: parts,
       entitlement: q ?? null, remaining: q === undefined || peak === null ? null : q - peak, compliant: q === undefined || peak === null ? null : peak <= q,
     }
   })
   if (m.quota !== undefined && !products.includes(0)) {
     const known = window.some(coveredAny)
-    rows.push({ product: 'P0', product_id: '', metric: 'VIRTUAL_PROCESSOR_CORE', peak: known ? 0 : null, peak_date: null, sum_of_cluster_peaks: 0, complete: true, missing: [], clusters: [], entitlement: m.quota, remaining: known ? m.quota : null, compliant: known ? true : null })
+    rows.push({ product: 'P0', product_id: '', metric: 'VIRTUAL_PROCESSOR_CORE', peak: known ? 0 : null, peak_date: null, sum_of_cluster_peaks: 0, complete: true, missing_clusters: [], missing: [], clusters: [], entitlement: m.quota, remaining: known ? m.quota : null, compliant: known ? true : null })
   }
   const clusters = cl.map(c => ({
     cluster: c.name, source: window.some(d => c.covered(d)) ? 'daily' as const : 'products' as const, days_covered: window.filter(d => c.covered(d)).length,
-    missing: window.filter(d => !c.covered(d)).map(day), unreadable: window.filter(d => c.covered(d) && [0, 1, 2, ALL].some(p => c.unknown(d, p))).map(day),
+    missing: ranges(window.filter(d => !c.covered(d))), unreadable: ranges(window.filter(d => c.covered(d) && [0, 1, 2, ALL].some(p => c.unknown(d, p)))),
   }))
   rows.sort((a, b) => a.product.localeCompare(b.product))
   return { from: day(m.from), to: day(m.to), complete: clusters.every(c => c.missing.length === 0 && c.unreadable.length === 0), clusters, rows }
