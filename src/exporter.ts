@@ -134,7 +134,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const report = async (window: ReportWindow) => {
     const list = clusters()
     checkReportSize(list.length, windowDays(window))
-    return periodReport({ window, clusters: list, states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now() })
+    return periodReport({ window, clusters: list, states: name => store.get(name), entitlements: config.global.entitlements, evidence: q => evidence.report(q), nowMs: Date.now(), offThread: true })
   }
   const quarter = new QuarterToDate({ store, config: () => config, clusters, evidence: q => evidence.report(q), log, onChange: () => clusterMetrics.aggregatesChanged() })
   const clusterMetrics: ClusterMetrics = new ClusterMetrics(store, {

@@ -27,6 +27,11 @@ export interface PeriodReportInput {
   /** The evidence index's answer for a query (`EvidenceIndex.report`). */
   evidence: (query: ReportQuery) => Promise<IndexReport>
   nowMs: number
+  /**
+   * Ask the index even when no cluster archives (the running exporter): the report is then built in the
+   * index's worker thread, never on the thread that serves `/metrics` and `/healthz`.
+   */
+  offThread?: boolean
 }
 
 /** The period report (JSON of `/api/v1/report`). */
@@ -52,7 +57,7 @@ export async function periodReport (input: PeriodReportInput): Promise<PeriodRep
   })
   const query: ReportQuery = { window: input.window, clusters, entitlements: input.entitlements }
   // Without any archiving cluster there is no evidence to read: the fallback alone is computed here.
-  const answer: IndexReport = clusters.some(c => c.vault !== undefined)
+  const answer: IndexReport = input.offThread === true || clusters.some(c => c.vault !== undefined)
     ? await input.evidence(query)
     : { report: multiclusterReport({ window: input.window, clusters: clusters.map(c => ({ cluster: c.name, daily: new Map(), current: c.current })), entitlements: input.entitlements }), problems: [], pending: 0, orphans: [] }
   const notReporting = input.states === undefined ? [] : input.clusters.filter(c => c.polled && (input.states?.(c.name)?.samples.length ?? 0) === 0).map(c => c.name)

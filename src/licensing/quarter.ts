@@ -91,7 +91,7 @@ export class QuarterToDate {
     const clusters = this.#opts.clusters()
     const nowMs = this.#clock.now()
     const report = await periodReport({
-      window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs,
+      window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs, offThread: true,
     })
     const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
     for (const c of report.clusters) {
