@@ -97,3 +97,18 @@ t.test('scheduled downloads: two runs on the schedule give two valid zips', asyn
   for (const file of files) t.ok(checkZip(readFileSync(join(dir, 'ocp', file))).ok)
   t.ok(sim.requests.filter(r => r.path === '/snapshot').every(r => r.headers.authorization === 'Bearer ibm-snap-token-03'))
 })
+
+t.test('the snapshot gauges follow the folder after a failed download: a deleted archive is not counted', async t => {
+  const { sim, dir, store, archiver, files } = await setup(t, { kind: 'ibm', token: 'ibm-snap-token-09' })
+  t.ok((await archiver.runNow('ocp')).ok)
+  t.ok((await archiver.runNow('ocp')).ok)
+  const extra = (m: string): number | undefined => store.get('ocp')?.extras.get(m)?.value
+  t.equal(extra('license_snapshot_archives'), 2)
+  const [older, newer] = files()
+  const { rmSync } = await import('node:fs')
+  rmSync(join(dir, 'ocp', newer!))
+  sim.set('ocp', { kind: 'ibm', token: 'ibm-snap-token-09', snapshot: { kind: 'status', status: 500 } })
+  t.notOk((await archiver.runNow('ocp')).ok)
+  t.equal(extra('license_snapshot_archives'), 1, 'the deleted archive is not counted')
+  t.equal(extra('license_snapshot_last_success_timestamp_seconds'), Date.parse(older!.slice(0, 10) + older!.slice(10, 24).replace(/T(\d\d)-(\d\d)-(\d\d)-(\d\d\d)Z/, 'T$1:$2:$3.$4Z')) / 1000, 'last success: the archive that is there')
+})
