@@ -25,7 +25,6 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { bucketVault, directoryVault, type Vault } from '../src/archive/store.js'
@@ -33,40 +32,16 @@ import { archiveName } from '../src/archive/vault.js'
 import { openVault } from '../src/archive/vaults.js'
 import { s3StoreSchema } from '../src/sources/ibm/store-schema.js'
 import { freePort } from '../test/helpers.js'
-import { clusterName, knownPeaks, writeClusters, type VaultShape } from './bench-vault.js'
+import { clusterName, knownPeaks, writeClusters } from './bench-vault.js'
+import { benchArgs, cpuSeconds, DAY_MS, gauge, pct, procStatus, sleep } from './bench-args.js'
 import { imageRuntime } from './image-runtime.js'
 
-const { values } = parseArgs({ options: {
-  clusters: { type: 'string' }, archives: { type: 'string' }, days: { type: 'string', default: '90' }, products: { type: 'string', default: '20' },
-  quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-} })
-if (values.help) {
-  process.stdout.write(`${(readFileSync(import.meta.filename, 'utf8').split('*/')[0] ?? '').replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '')}\n`)
-  process.exit(0)
-}
+const { shape, today, total } = benchArgs(import.meta.filename, { full: 30, quick: 10 })
 const ROOT = join(import.meta.dirname, '..')
-const DAY_MS = 86_400_000
-const today = Math.floor(Date.now() / DAY_MS)
-const shape: VaultShape = {
-  clusters: Number(values.clusters ?? (values.quick ? 10 : 100)), archives: Number(values.archives ?? (values.quick ? 10 : 30)),
-  days: Number(values.days), products: Number(values.products), lastDay: today,
-}
-const total = shape.clusters * shape.archives
 const BUCKET = 'bench-evidence'
 const PREFIX = 'bench'
 const print = (text: string): void => { process.stdout.write(`${text}\n`) }
 const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-const pct = (xs: number[], p: number): number => xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!
-const gauge = (text: string, name: string): number => Number(new RegExp(`^${name.replace(/[{}"]/g, m => `\\${m}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
-function procStatus (pid: number, key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? Number.NaN : Number(m[1]) / 1024
-}
-function cpuSeconds (pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100
-}
 
 // Everything this run starts, ended on the way out whatever happens: each child leads a process group of its
 // own (so the node under /usr/bin/time goes too), and a signal to this process ends them all.

@@ -12,32 +12,18 @@
  * Options: --clusters=100 --archives=730 --days=90 --products=20 --vault=DIR --quick (10 x 60) --help
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { freePort, tempDir } from '../test/helpers.js'
-import { clusterName, knownPeaks, type VaultShape } from './bench-vault.js'
+import { clusterName, knownPeaks } from './bench-vault.js'
+import { benchArgs, cpuSeconds, DAY_MS, gauge, pct, procStatus, sleep } from './bench-args.js'
 import { imageRuntime } from './image-runtime.js'
 
-const { values } = parseArgs({ options: {
-  clusters: { type: 'string' }, archives: { type: 'string' }, days: { type: 'string', default: '90' }, products: { type: 'string', default: '20' },
-  vault: { type: 'string' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-} })
-if (values.help) {
-  process.stdout.write(`${(readFileSync(import.meta.filename, 'utf8').split('*/')[0] ?? '').replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '')}\n`)
-  process.exit(0)
-}
+const { vault: vaultFlag, shape, today, total } = benchArgs(import.meta.filename, { full: 730, quick: 60 })
 const ROOT = join(import.meta.dirname, '..')
-const DAY_MS = 86_400_000
-const today = Math.floor(Date.now() / DAY_MS)
-const shape: VaultShape = {
-  clusters: Number(values.clusters ?? (values.quick ? 10 : 100)), archives: Number(values.archives ?? (values.quick ? 60 : 730)),
-  days: Number(values.days), products: Number(values.products), lastDay: today,
-}
-const total = shape.clusters * shape.archives
-const vault = values.vault ?? join(ROOT, '.bench', `vault-${shape.clusters}x${shape.archives}x${shape.days}x${shape.products}-${today}`)
+const vault = vaultFlag ?? join(ROOT, '.bench', `vault-${shape.clusters}x${shape.archives}x${shape.days}x${shape.products}-${today}`)
 const print = (text: string): void => { process.stdout.write(`${text}\n`) }
 const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
 
@@ -79,17 +65,6 @@ async function startExporter (): Promise<Running> {
   }
   throw new Error('the exporter did not start')
 }
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-const gauge = (text: string, name: string): number => Number(new RegExp(`^${name.replace(/[{}"]/g, m => `\\${m}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
-function procStatus (pid: number, key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? Number.NaN : Number(m[1]) / 1024
-}
-function cpuSeconds (pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100
-}
-const pct = (xs: number[], p: number): number => xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!
 
 /** Scrape /metrics every 50 ms until every archive has a verdict and none is pending; latencies of the scrapes. */
 async function untilIndexed (r: Running): Promise<{ ms: number, latencies: number[], slowest: string, rssMedian: number }> {
