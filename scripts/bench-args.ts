@@ -47,3 +47,38 @@ export const pct = (xs: number[], p: number): number => xs.length === 0 ? Number
 export const gauge = (text: string, name: string): number => Number(new RegExp(`^${name.replace(/[{}"]/g, m => `\\${m}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/** A duration as the tables print it. */
+export const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
+
+/** What {@link untilIndexed} saw: the time, each scrape's latency, the slowest scrapes, the median RSS. */
+export interface Indexed { ms: number, latencies: number[], slowest: string, rssMedian: number }
+
+/**
+ * Scrape an exporter's /metrics every 50 ms until `expected` archives have a verdict and none is pending;
+ * `check` throws when the exporter died, `progress` is told every 30 s, and after `limitMs` it fails.
+ */
+export async function untilIndexed (url: string, pid: number, expected: number, opts: { check?: () => void, progress: (done: number, ms: number) => void, limitMs?: number }): Promise<Indexed> {
+  const t0 = performance.now()
+  const latencies: number[] = []
+  const slow: Array<[number, number]> = []
+  const rss: number[] = []
+  let lastRss = 0
+  let lastPrint = t0
+  for (;;) {
+    opts.check?.()
+    const s = performance.now()
+    const text = await fetch(`${url}/metrics`).then(res => res.text())
+    latencies.push(performance.now() - s)
+    if (performance.now() - s > 100) slow.push([Math.round(s - t0), Math.round(performance.now() - s)])
+    if (performance.now() - lastRss > 1000) { lastRss = performance.now(); rss.push(procStatus(pid, 'VmRSS')) }
+    const done = ['good', 'refused', 'quarantined'].reduce((n, st) => n + gauge(text, `license_evidence_archives{state="${st}"}`), 0)
+    const pending = gauge(text, 'license_evidence_archives{state="pending"}')
+    if (done >= expected && pending === 0) {
+      return { ms: performance.now() - t0, latencies, slowest: slow.slice(0, 8).map(([at, ms]) => `${ms} ms at ${fmt(at)}`).join(', ') || 'none over 100 ms', rssMedian: pct(rss, 0.5) }
+    }
+    if (performance.now() - t0 > (opts.limitMs ?? Number.POSITIVE_INFINITY)) throw new Error(`the index was not in step after ${fmt(performance.now() - t0)}: ${done} of ${expected} read, ${pending} pending`)
+    if (performance.now() - lastPrint > 30_000) { lastPrint = performance.now(); opts.progress(done, performance.now() - t0) }
+    await sleep(50)
+  }
+}

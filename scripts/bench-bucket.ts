@@ -33,7 +33,7 @@ import { openVault } from '../src/archive/vaults.js'
 import { s3StoreSchema } from '../src/sources/ibm/store-schema.js'
 import { freePort } from '../test/helpers.js'
 import { clusterName, knownPeaks, writeClusters } from './bench-vault.js'
-import { benchArgs, cpuSeconds, DAY_MS, gauge, pct, procStatus, sleep } from './bench-args.js'
+import { benchArgs, cpuSeconds, DAY_MS, fmt, pct, procStatus, sleep, untilIndexed, type Indexed } from './bench-args.js'
 import { imageRuntime } from './image-runtime.js'
 
 const { shape, today, total } = benchArgs(import.meta.filename, { full: 30, quick: 10 })
@@ -41,7 +41,6 @@ const ROOT = join(import.meta.dirname, '..')
 const BUCKET = 'bench-evidence'
 const PREFIX = 'bench'
 const print = (text: string): void => { process.stdout.write(`${text}\n`) }
-const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
 
 // Everything this run starts, ended on the way out whatever happens: each child leads a process group of its
 // own (so the node under /usr/bin/time goes too), and a signal to this process ends them all.
@@ -209,31 +208,13 @@ async function startExporter (config: string, indexFile: string): Promise<Runnin
   throw new Error(`the exporter did not start:\n${stderr()}`)
 }
 
-/** Scrape /metrics every 50 ms until `expected` archives have a verdict and none is pending. */
-async function untilIndexed (r: Running, expected: number): Promise<{ ms: number, latencies: number[], slowest: string, rssMedian: number }> {
-  const t0 = performance.now()
-  const latencies: number[] = []
-  const slow: Array<[number, number]> = []
-  const rss: number[] = []
-  let lastRss = 0
-  let lastPrint = t0
-  for (;;) {
-    if (r.proc.exitCode !== null) throw new Error(`the exporter exited (${r.proc.exitCode}):\n${r.stderr()}`)
-    const s = performance.now()
-    const text = await fetch(`${r.url}/metrics`).then(res => res.text())
-    latencies.push(performance.now() - s)
-    if (performance.now() - s > 100) slow.push([Math.round(s - t0), Math.round(performance.now() - s)])
-    if (performance.now() - lastRss > 1000) { lastRss = performance.now(); rss.push(procStatus(r.proc.pid!, 'VmRSS')) }
-    const done = ['good', 'refused', 'quarantined'].reduce((n, st) => n + gauge(text, `license_evidence_archives{state="${st}"}`), 0)
-    const pending = gauge(text, 'license_evidence_archives{state="pending"}')
-    if (done >= expected && pending === 0) {
-      const slowest = slow.slice(0, 8).map(([at, ms]) => `${ms} ms at ${fmt(at)}`).join(', ') || 'none over 100 ms'
-      return { ms: performance.now() - t0, latencies, slowest, rssMedian: pct(rss, 0.5) }
-    }
-    if (performance.now() - t0 > 15 * 60_000) throw new Error(`the index was not in step after 15 min: ${done} of ${expected} read, ${pending} pending\n${r.stderr()}`)
-    if (performance.now() - lastPrint > 30_000) { lastPrint = performance.now(); print(`  ... ${done} of ${expected} read (${fmt(performance.now() - t0)})`) }
-    await sleep(50)
-  }
+/** Scrape until `expected` archives are read (failing when the exporter exits, or after 15 minutes). */
+function indexedBy (r: Running, expected: number): Promise<Indexed> {
+  return untilIndexed(r.url, r.proc.pid!, expected, {
+    check: () => { if (r.proc.exitCode !== null) throw new Error(`the exporter exited (${r.proc.exitCode}):\n${r.stderr()}`) },
+    progress: (done, ms) => print(`  ... ${done} of ${expected} read (${fmt(ms)})`),
+    limitMs: 15 * 60_000,
+  })
 }
 
 async function stop (r: Running): Promise<number> {
@@ -349,7 +330,7 @@ try {
   let r = await startExporter(bucketConfig, indexFile)
   const listening = performance.now() - t0
   let cpu0 = cpuSeconds(r.proc.pid!)
-  const cold = await untilIndexed(r, total)
+  const cold = await indexedBy(r, total)
   const coldRequests = requestsSince(before)
   rows.push(['exporter, cold (no index): listening', fmt(listening)])
   rows.push(['exporter, cold: then every archive read from the bucket', `${fmt(cold.ms)} (${(total / (cold.ms / 1000)).toFixed(0)} archives/s, CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(1)} s; S3 requests from the start: ${coldRequests})`])
@@ -377,7 +358,7 @@ try {
   t0 = performance.now()
   r = await startExporter(bucketConfig, indexFile)
   cpu0 = cpuSeconds(r.proc.pid!)
-  await untilIndexed(r, total + 1)
+  await indexedBy(r, total + 1)
   rows.push(['warm start (index present, one archive more in the bucket): listening, bucket listed, index in step', `${fmt(performance.now() - t0)} (CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(1)} s after listening; S3 requests: ${requestsSince(before)})`])
   await sleep(5000)
   rows.push(['RSS 5 s after the warm start', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB (peak ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB)`])

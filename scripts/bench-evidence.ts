@@ -18,14 +18,13 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { freePort, tempDir } from '../test/helpers.js'
 import { clusterName, knownPeaks } from './bench-vault.js'
-import { benchArgs, cpuSeconds, DAY_MS, gauge, pct, procStatus, sleep } from './bench-args.js'
+import { benchArgs, cpuSeconds, DAY_MS, fmt, pct, procStatus, sleep, untilIndexed } from './bench-args.js'
 import { imageRuntime } from './image-runtime.js'
 
 const { vault: vaultFlag, shape, today, total } = benchArgs(import.meta.filename, { full: 730, quick: 60 })
 const ROOT = join(import.meta.dirname, '..')
 const vault = vaultFlag ?? join(ROOT, '.bench', `vault-${shape.clusters}x${shape.archives}x${shape.days}x${shape.products}-${today}`)
 const print = (text: string): void => { process.stdout.write(`${text}\n`) }
-const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`)
 
 // 0. The vault (generated in worker threads, once per day and shape).
 print(`vault: ${shape.clusters} clusters x ${shape.archives} daily archives of ${shape.days} days x ${shape.products} products = ${total} archives`)
@@ -66,30 +65,6 @@ async function startExporter (): Promise<Running> {
   throw new Error('the exporter did not start')
 }
 
-/** Scrape /metrics every 50 ms until every archive has a verdict and none is pending; latencies of the scrapes. */
-async function untilIndexed (r: Running): Promise<{ ms: number, latencies: number[], slowest: string, rssMedian: number }> {
-  const t0 = performance.now()
-  const latencies: number[] = []
-  const slow: Array<[number, number]> = []
-  const rss: number[] = []
-  let last = 0
-  let lastRss = 0
-  for (;;) {
-    const s = performance.now()
-    const text = await fetch(`${r.url}/metrics`).then(res => res.text())
-    latencies.push(performance.now() - s)
-    if (performance.now() - s > 100) slow.push([Math.round(s - t0), Math.round(performance.now() - s)])
-    if (performance.now() - lastRss > 1000) { lastRss = performance.now(); rss.push(procStatus(r.proc.pid!, 'VmRSS')) }
-    const done = ['good', 'refused', 'quarantined'].reduce((n, st) => n + gauge(text, `license_evidence_archives{state="${st}"}`), 0)
-    const pending = gauge(text, 'license_evidence_archives{state="pending"}')
-    if (done >= total && pending === 0) {
-      return { ms: performance.now() - t0, latencies, slowest: slow.slice(0, 8).map(([at, ms]) => `${ms} ms at ${fmt(at)}`).join(', ') || 'none over 100 ms', rssMedian: pct(rss, 0.5) }
-    }
-    if (performance.now() - last > 30_000) { last = performance.now(); print(`  ... ${done} of ${total} read (${fmt(performance.now() - t0)})`) }
-    await sleep(50)
-  }
-}
-
 /** A report over the API: its time, and whether its peaks equal the known answer. */
 async function report (r: Running, fromDay: number, toDay: number): Promise<{ ms: number, ok: boolean, rows: number }> {
   const day = (d: number): string => new Date(d * DAY_MS).toISOString().slice(0, 10)
@@ -116,7 +91,7 @@ const rows: Array<[string, string]> = []
 rmSync(indexFile, { force: true })
 let r = await startExporter()
 let cpu0 = cpuSeconds(r.proc.pid!)
-const cold = await untilIndexed(r)
+const cold = await untilIndexed(r.url, r.proc.pid!, total, { progress: done => print(`  ... ${done} of ${total} read`) })
 rows.push(['cold ingest: every archive read', `${fmt(cold.ms)} (${(total / (cold.ms / 1000)).toFixed(0)} archives/s, CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(0)} s)`])
 rows.push(['RSS during the cold ingest: median / peak', `${cold.rssMedian.toFixed(0)} / ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB`])
 rows.push(['/metrics during the cold ingest: p50 / p99 / max', `${pct(cold.latencies, 0.5).toFixed(1)} / ${pct(cold.latencies, 0.99).toFixed(1)} / ${Math.max(...cold.latencies).toFixed(1)} ms (${cold.latencies.length} scrapes; over 100 ms: ${cold.slowest})`])
@@ -137,7 +112,7 @@ rows.push(['shutdown', fmt(await stop(r))])
 const t0 = performance.now()
 r = await startExporter()
 cpu0 = cpuSeconds(r.proc.pid!)
-const warm = await untilIndexed(r)
+const warm = await untilIndexed(r.url, r.proc.pid!, total, { progress: done => print(`  ... ${done} of ${total} read`) })
 rows.push(['warm start: listening and the index in step', `${fmt(performance.now() - t0)} (CPU ${(cpuSeconds(r.proc.pid!) - cpu0).toFixed(1)} s)`])
 await sleep(5000)
 rows.push(['RSS 5 s after the warm start', `${procStatus(r.proc.pid!, 'VmRSS').toFixed(0)} MB (peak ${procStatus(r.proc.pid!, 'VmHWM').toFixed(0)} MB)`])
