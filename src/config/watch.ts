@@ -73,7 +73,9 @@ export async function watchConfig (opts: WatchOptions): Promise<() => void> {
     await opts.reload()
     // What the reload read is seen. The reload may name other token files: watch what is in use now, as it
     // is now, unless the config file changed since the reload read it (then the next check reloads).
-    last = await fileVersion(opts.configFile) === opts.seen() ? await fingerprint(configFiles(opts.configFile, opts.config())) : now
+    // The fingerprint is read first: a change between the two reads fails the version check (read again next).
+    const after = await fingerprint(configFiles(opts.configFile, opts.config()))
+    last = await fileVersion(opts.configFile) === opts.seen() ? after : now
   }
   const tick = (): void => {
     timer = setTimer(() => {
