@@ -95,10 +95,11 @@ export class SnapshotArchiver {
   apply (config: Config, fleet: Config = config): void {
     const wanted: Array<{ name: string, key: string, cluster: SnapshotCluster }> = []
     const others: SnapshotCluster[] = []
+    const mine = new Set(config.clusters.map(m => m.name))
     for (const c of fleet.clusters) {
       if (c.type !== 'ibm_license_service' || c.snapshot === undefined) continue
       const cluster = { ...c, snapshot: c.snapshot }
-      if (config.clusters.some(m => m.name === c.name)) wanted.push({ name: c.name, key: JSON.stringify(cluster), cluster })
+      if (mine.has(c.name)) wanted.push({ name: c.name, key: JSON.stringify(cluster), cluster })
       else others.push(cluster)
     }
     this.#fleetRetention.set(others)

@@ -94,9 +94,10 @@ export class QuarterToDate {
       window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs, offThread: true,
     })
     const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
+    // A set, not a search per cluster: at 5,000 clusters that was 25 million comparisons on the main thread.
+    const archiving = new Set(clusters.filter(r => r.polled && r.vault !== undefined).map(r => r.name))
     for (const c of report.clusters) {
-      const archiving = clusters.some(r => r.name === c.cluster && r.polled && r.vault !== undefined)
-      if (archiving) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', (windowDays - c.days_covered) * 86_400)
+      if (archiving.has(c.cluster)) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', (windowDays - c.days_covered) * 86_400)
     }
     // A cluster configured twice (its snapshots carry another entry's cluster id) is left out of the figures:
     // say so where alerts see it, not only in the report.

@@ -180,6 +180,7 @@ function combinedOwn (acc: Accumulated, c: Seen, raws: readonly number[], valueO
 
 /** Clusters without daily data in the window count with their current `/products` peaks. */
 function addFallbacks (acc: Accumulated, rows: Map<string, Row>, groupOf: (id: Identity) => Group): void {
+  const missingSets = new Map<Row, Set<string>>()
   for (const c of acc.clusters) {
     if (c.fallback === undefined) continue
     const mine = new Map<string, ClusterPart>()
@@ -202,7 +203,10 @@ function addFallbacks (acc: Accumulated, rows: Map<string, Row>, groupOf: (id: I
       r.fallbackParts++
       r.sum_of_cluster_peaks = round(r.sum_of_cluster_peaks + part.peak)
       r.complete = false
-      if (!r.missing_clusters.includes(c.cluster)) r.missing_clusters.push(c.cluster)
+      // A set per row, not a search: thousands of fallback clusters times thousands of names otherwise.
+      let named = missingSets.get(r)
+      if (named === undefined) missingSets.set(r, (named = new Set(r.missing_clusters)))
+      if (!named.has(c.cluster)) { named.add(c.cluster); r.missing_clusters.push(c.cluster) }
     }
   }
 }
