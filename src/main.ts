@@ -10,7 +10,7 @@ import { createExporter, listenUrl, startedFields } from './exporter.js'
 import { bucketOf, migrate } from './migrate.js'
 import { runReport } from './report.js'
 import { multiclusterCsv } from './licensing/csv.js'
-import { parseWindow } from './licensing/period.js'
+import { parseWindow, windowDays } from './licensing/period.js'
 import { parseShard } from './config/shard.js'
 import { LOG_LEVELS, createLogger } from './util/logger.js'
 import { parseDuration } from './util/duration.js'
@@ -167,8 +167,8 @@ export async function main (argv: string[]): Promise<number | undefined> {
         return 3
       }
       if (!report.complete) {
-        const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
-        const missing = report.clusters.filter(c => c.missing.length > 0).map(c => `${c.cluster} (${windowDays - c.days_covered} day(s))`)
+        const days = windowDays(report)
+        const missing = report.clusters.filter(c => c.missing.length > 0).map(c => `${c.cluster} (${days - c.days_covered} day(s))`)
         process.stderr.write(`incomplete: no daily data for ${missing.join(', ')} in ${report.from}..${report.to}\n`)
         return 4
       }

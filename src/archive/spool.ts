@@ -10,10 +10,7 @@ import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readAll } from './bytes.js'
 import { listCluster, listFolders } from './listing.js'
-import { archiveSha, archiveTime, openArchive, removeArchives, removeStaleTemps, VaultError, writeArchive } from './vault.js'
-
-/** Temp files older than this were left by a crash (a write takes seconds). */
-const STALE_TEMP_MS = 3_600_000
+import { archiveSha, archiveTime, openArchive, removeArchives, removeStaleTemps, STALE_TEMP_MS, VaultError, writeArchive } from './vault.js'
 
 /** Most snapshots spooled per cluster. */
 export const MAX_SPOOLED = 64

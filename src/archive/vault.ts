@@ -123,6 +123,9 @@ async function syncDir (dir: string): Promise<void> {
   await h.close()
 }
 
+/** Temp files older than this were left by a crash (a live write takes seconds) and are removed. */
+export const STALE_TEMP_MS = 3_600_000
+
 /** Remove temp files left by a crash: those older than `minAgeMs` (a live write is seconds old). Returns their names. */
 export async function removeStaleTemps (dir: string, temps: ReadonlyArray<{ name: string, mtimeMs: number }>, nowMs: number, minAgeMs: number): Promise<string[]> {
   const removed: string[] = []

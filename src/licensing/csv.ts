@@ -5,6 +5,7 @@
  */
 import type { MulticlusterReport } from './multicluster.js'
 import type { MulticlusterRow } from './report-shape.js'
+import { windowDays } from './period.js'
 
 /** One CSV field (RFC 4180); text that a spreadsheet would run as a formula is prefixed with `'`. */
 export function csvField (value: string | number | boolean | null): string {
@@ -42,14 +43,14 @@ export function multiclusterCsv (report: MulticlusterReport): string {
 /** The CSV line by line (each with its CRLF), for a response streamed as it is written. */
 export function * csvLines (report: MulticlusterReport): Generator<string> {
   const names = report.clusters.map(c => c.cluster)
-  const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
+  const days = windowDays(report)
   const header = [...MULTICLUSTER_CSV_COLUMNS, ...names.flatMap(n => [`${n} peak`, `${n} peak_date`, `${n} on peak_date`])]
   yield `${header.map(csvField).join(',')}\r\n`
   for (const r of report.rows) {
     const parts = new Map(r.clusters.map(c => [c.cluster, c]))
     yield `${[
       r.product, r.product_id, r.metric, r.peak, r.peak_date, r.sum_of_cluster_peaks, r.complete,
-      r.entitlement, r.remaining, r.compliant, report.from, report.to, missingText(report, r, windowDays),
+      r.entitlement, r.remaining, r.compliant, report.from, report.to, missingText(report, r, days),
       ...names.flatMap(n => {
         const c = parts.get(n)
         return c === undefined ? [null, null, null] : [c.peak, c.peak_date, c.on_peak_date]

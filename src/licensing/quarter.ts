@@ -10,7 +10,7 @@ import type { Store } from '../polling/store.js'
 import type { LabeledSample } from '../sources/types.js'
 import { setTimer, systemClock, type CancelTimer, type Clock } from '../util/timer.js'
 import type { IndexReport, ReportQuery } from './index/query.js'
-import { quarterToDate } from './period.js'
+import { quarterToDate, windowDays } from './period.js'
 import type { ReportCluster } from './fleet.js'
 import { multiclusterSamples, periodReport, type PeriodReport } from './period-report.js'
 
@@ -93,11 +93,11 @@ export class QuarterToDate {
     const report = await periodReport({
       window: quarterToDate(nowMs), clusters, states: name => store.get(name), entitlements: config().global.entitlements, evidence: this.#opts.evidence, nowMs, offThread: true,
     })
-    const windowDays = (Date.parse(report.to) - Date.parse(report.from)) / 86_400_000 + 1
+    const days = windowDays(report)
     // A set, not a search per cluster: at 5,000 clusters that was 25 million comparisons on the main thread.
     const archiving = new Set(clusters.filter(r => r.polled && r.vault !== undefined).map(r => r.name))
     for (const c of report.clusters) {
-      if (archiving.has(c.cluster)) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', (windowDays - c.days_covered) * 86_400)
+      if (archiving.has(c.cluster)) store.setExtra(c.cluster, 'license_snapshot_uncovered_seconds', (days - c.days_covered) * 86_400)
     }
     // A cluster configured twice (its snapshots carry another entry's cluster id) is left out of the figures:
     // say so where alerts see it, not only in the report.
