@@ -21,14 +21,11 @@ import { MAX_SPOOLED, Spool } from './spool.js'
 import { SPOOL_RETRY_MS, SpoolDrainer } from './spool-drainer.js'
 import { StoreError, vaultSpec, type ArchiveMetadata, type VaultSpec } from './store.js'
 import { bucketSlot, Uploads } from './uploads.js'
-import { archiveName, clusterDir, removeStaleTemps, VaultError } from './vault.js'
+import { archiveName, clusterDir, removeStaleTemps, STALE_TEMP_MS, VaultError } from './vault.js'
 import { openVault } from './vaults.js'
 
 export { BUCKET_FAILURE_REASONS, SNAPSHOT_FAILURE_REASONS } from './snapshot-gauges.js'
 export { SPOOL_RETRY_MS } from './spool-drainer.js'
-
-/** Temp files older than this are left by a crash (a live write takes seconds) and are removed. */
-const STALE_TEMP_MS = 3_600_000
 
 interface ArchiveState {
   readonly cluster: SnapshotCluster
@@ -118,7 +115,7 @@ export class SnapshotArchiver {
 
   #lastSnapshot (e: Slot<ArchiveState>): void {
     this.#log.info({ cluster: e.name }, 'cluster removed from the config: taking a last audit snapshot')
-    const run = this.#downloadOnce(e.state.cluster).then(r => {
+    const run = this.#bounded(e.state.cluster).then(r => {
       if (r.ok) this.#log.info({ cluster: e.name, file: r.file }, 'last audit snapshot archived')
     })
     this.#finals.add(run)
@@ -174,9 +171,14 @@ export class SnapshotArchiver {
   }
 
   #download (e: Slot<ArchiveState>, scheduled = false): Promise<SnapshotResult> {
-    const run = this.#limit.run(e.state.cluster.snapshot.max_bytes, () => this.#downloadOnce(e.state.cluster, scheduled))
+    const run = this.#bounded(e.state.cluster, scheduled)
     e.state.running = run
     return run
+  }
+
+  /** Every download, scheduled or the last one of a removed cluster, takes its turn in the download limit. */
+  #bounded (cluster: SnapshotCluster, scheduled = false): Promise<SnapshotResult> {
+    return this.#limit.run(cluster.snapshot.max_bytes, () => this.#downloadOnce(cluster, scheduled))
   }
 
   async #downloadOnce (cluster: SnapshotCluster, scheduled = false): Promise<SnapshotResult> {
