@@ -16,7 +16,7 @@ import { defaultIndexLocation } from './licensing/index/location.js'
 import { windowDays, type ReportWindow } from './licensing/period.js'
 import { periodReport } from './licensing/period-report.js'
 import { describeSnapshot } from './licensing/describe.js'
-import { coversFleet, reportClusters } from './licensing/fleet.js'
+import { coversFleet, reportClusters, type ReportCluster } from './licensing/fleet.js'
 import { QuarterToDate } from './licensing/quarter.js'
 import { globalEntitlementSamples } from './licensing/usage.js'
 import { ClusterMetrics } from './metrics/cluster.js'
@@ -110,14 +110,15 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
   const web = opts.webConfigFile === undefined ? undefined : await loadWebConfig(opts.webConfigFile)
   const store = new Store()
   const primary = isPrimary(opts.evidencePrimary, shard)
-  // The sums of the clusters' current figures (cluster="_all") need every cluster's state: unsharded only,
-  // and from the primary (HA replicas of one config would export them twice). A shard sees only part of the
-  // clusters: the sum over all of them is Prometheus' job then.
+  // The sums of the clusters' current figures (cluster="_all"): unsharded only, and from the primary (HA
+  // replicas of one config would export them twice); a shard's part is Prometheus' to sum.
   const aggregate = (shard === undefined || shard.total === 1) && primary
-  // The multicluster figures come from the evidence: from the primary, when its evidence is the whole
-  // fleet's (unsharded, or every other shard's IBM clusters keep their snapshots in a bucket).
-  const fleetSeries = (): boolean => primary && coversFleet(config, fleet)
-  const clusters = (): ReturnType<typeof reportClusters> => reportClusters(config, fleet)
+  // The multicluster figures: from the primary, when its evidence is the whole fleet's (unsharded, or every
+  // other shard's IBM clusters in a bucket). Derived once per config, not at every render, report and sync.
+  let derived: { fleetSeries: boolean, clusters: readonly ReportCluster[] } | undefined
+  const derive = (): NonNullable<typeof derived> => (derived ??= { fleetSeries: primary && coversFleet(config, fleet), clusters: Object.freeze(reportClusters(config, fleet)) })
+  const fleetSeries = (): boolean => derive().fleetSeries
+  const clusters = (): readonly ReportCluster[] => derive().clusters
   const evidenceExtras = new EvidenceExtras()
   const evidence = new EvidenceIndex({
     location: opts.evidenceIndexPath ?? defaultIndexLocation(config), log,
@@ -159,6 +160,7 @@ export async function createExporter (opts: ExporterOptions): Promise<Exporter> 
     archiver.apply(next, nextFleet)
     config = next
     fleet = nextFleet
+    derived = undefined
     processMetrics.reloadSuccessful.set(1)
     processMetrics.reloadTimestamp.set(Date.now() / 1000)
     processMetrics.invalidate()

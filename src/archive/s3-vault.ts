@@ -241,7 +241,8 @@ export class S3Vault implements Vault {
       removed.push(name)
     }
     const listed = this.#listed.get(`${this.#cfg.prefix}${cluster}/`)
-    if (listed !== undefined) listed.keys = listed.keys.filter(k => !removed.includes(k.key.slice(this.#cfg.prefix.length + cluster.length + 1)))
+    const gone = new Set(removed.map(name => this.#key(cluster, name)))
+    if (listed !== undefined) listed.keys = listed.keys.filter(k => !gone.has(k.key))
     return removed
   }
 }

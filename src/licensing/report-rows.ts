@@ -146,9 +146,9 @@ function dailyRow (acc: Accumulated, g: Group, valueOn: ValueOn, pending: number
   const { peak, day } = peakOf(acc, sumsOf(acc, g.raws))
   const clusters: ClusterPart[] = []
   for (const c of acc.clusters) {
-    const gap = gapOf(c, g.raws)
     const mine = g.raws.filter(raw => c.own.has(raw))
     if (mine.length === 0) continue
+    const gap = gapOf(c, g.raws)
     const own = mine.length === 1 ? c.own.get(mine[0]!)! : combinedOwn(acc, c, mine, valueOn)
     const readable = day >= 0 && c.covered[day] === 1 && !gap.includes(day)
     clusters.push({
