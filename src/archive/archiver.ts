@@ -24,9 +24,6 @@ import { bucketSlot, Uploads } from './uploads.js'
 import { archiveName, clusterDir, removeStaleTemps, STALE_TEMP_MS, VaultError } from './vault.js'
 import { openVault } from './vaults.js'
 
-export { BUCKET_FAILURE_REASONS, SNAPSHOT_FAILURE_REASONS } from './snapshot-gauges.js'
-export { SPOOL_RETRY_MS } from './spool-drainer.js'
-
 interface ArchiveState {
   readonly cluster: SnapshotCluster
   running: Promise<unknown> | undefined

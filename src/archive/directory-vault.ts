@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { readAll } from './bytes.js'
 import { listCluster, listFolders, summarizeCluster, type ClusterSummary } from './listing.js'
 import type { ArchiveBytes, OpenedArchive, StoredArchive, Vault, VaultListing, VaultSpec } from './store.js'
-import { archiveTime, clusterDir, openArchive, removeArchives, VaultError, writeArchive, type OpenArchive } from './vault.js'
+import { archiveSha, archiveTime, clusterDir, openArchive, removeArchives, VaultError, writeArchive, type OpenArchive } from './vault.js'
 
 /** Archives up to this size are read with one read (fewer round trips to the disk). */
 const WHOLE_FILE_BYTES = 8 * 1024 * 1024
@@ -53,7 +53,7 @@ export class DirectoryVault implements Vault {
     const takenMs = archiveTime(name)
     if (takenMs === undefined) throw new VaultError('io', `${name} is not an archive name`)
     try {
-      await writeArchive(clusterDir(this.#directory, cluster), takenMs, body, /-([0-9a-f]{64})\.zip$/.exec(name)?.[1])
+      await writeArchive(clusterDir(this.#directory, cluster), takenMs, body, archiveSha(name))
       return 'created'
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'

@@ -48,7 +48,8 @@ export class Reloader {
       this.#running = this.#once().finally(() => { this.#running = undefined })
       return this.#running
     }
-    this.#queued ??= this.#running.then(() => { this.#queued = undefined; return this.reload() }, () => { this.#queued = undefined; return this.reload() })
+    const next = (): Promise<string | undefined> => { this.#queued = undefined; return this.reload() }
+    this.#queued ??= this.#running.then(next, next)
     return this.#queued
   }
 

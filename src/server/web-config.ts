@@ -14,11 +14,14 @@ import { hasControlCharacter, keyPairProblem } from '../config/tls-files.js'
 /** A bcrypt hash of cost 4 to 31 (what bcrypt computes: a cost outside hangs the start or fails each check). */
 const BCRYPT = /^\$2[abxy]?\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
 
+/** The shortest bearer token accepted (inline or from its file). */
+const MIN_BEARER_CHARS = 16
+
 /** The web config file. */
 export const webConfigSchema = z.strictObject({
   tls_server_config: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
   basic_auth_users: z.record(z.string().min(1).regex(/^[^:]+$/, 'user names cannot contain ":"'), z.string().regex(BCRYPT, 'must be a bcrypt hash of cost 04 to 31 (htpasswd -nBC 10 "" | tr -d \':\\n\')')).optional(),
-  bearer_token: z.string().min(16, 'use at least 16 characters').optional(),
+  bearer_token: z.string().min(MIN_BEARER_CHARS, `use at least ${MIN_BEARER_CHARS} characters`).optional(),
   bearer_token_file: z.string().min(1).optional(),
 }).refine(c => c.bearer_token === undefined || c.bearer_token_file === undefined, { message: 'set at most one of bearer_token and bearer_token_file', path: ['bearer_token'] })
 
@@ -51,7 +54,7 @@ export async function loadWebConfig (file: string): Promise<WebConfig> {
   if (pair !== undefined) throw new ConfigError(file, [`tls_server_config: ${pair}`])
   const bearerToken = c.bearer_token ?? (c.bearer_token_file === undefined ? undefined : (await read(c.bearer_token_file, 'bearer_token_file')).toString('utf8').trim())
   if (bearerToken !== undefined && hasControlCharacter(bearerToken)) throw new ConfigError(file, ['bearer_token: holds a control character (a line break?)'])
-  if (bearerToken !== undefined && bearerToken.length < 16) throw new ConfigError(file, ['bearer_token_file: use at least 16 characters'])
+  if (bearerToken !== undefined && bearerToken.length < MIN_BEARER_CHARS) throw new ConfigError(file, [`bearer_token_file: use at least ${MIN_BEARER_CHARS} characters`])
   return { tls, users: c.basic_auth_users ?? {}, bearerToken }
 }
 

@@ -132,7 +132,8 @@ export const MAX_RETRY_AFTER_MS = 86_400_000
  */
 export function retryAtFromHeaders (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
   const at = askedRetryAt(headers, nowMs)
-  return at === undefined || !Number.isFinite(at) ? (at === Number.POSITIVE_INFINITY ? nowMs + MAX_RETRY_AFTER_MS : undefined) : Math.min(at, nowMs + MAX_RETRY_AFTER_MS)
+  // An Infinity (digits beyond a double) is cut like any far time.
+  return at === undefined ? undefined : Math.min(at, nowMs + MAX_RETRY_AFTER_MS)
 }
 
 function askedRetryAt (headers: Record<string, string | string[] | undefined>, nowMs: number): number | undefined {
