@@ -47,6 +47,14 @@ t.test('starting with a bad config exits non-zero with the key path', async t =>
   t.match(r.stderr, /clusters\[1\]\.name: duplicate cluster name/)
 })
 
+t.test('--evidence.primary takes auto, true or false only (not a name an object has, such as constructor)', async t => {
+  for (const v of ['maybe', 'constructor', 'toString', '__proto__']) {
+    const r = run([`--evidence.primary=${v}`, '--config.file=/nonexistent.yaml'])
+    t.equal(r.status, 2, v)
+    t.match(r.stderr, new RegExp(`--evidence.primary: expected auto, true or false, got "${v}"`))
+  }
+})
+
 t.test('unknown flags are refused', async t => {
   const r = run(['--config.fil=x'])
   t.equal(r.status, 2)
