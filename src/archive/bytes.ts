@@ -1,6 +1,11 @@
 /** An archive's bytes, whole or through a file handle: reading them all, hashing them. */
 import { createHash } from 'node:crypto'
-import type { FileHandle } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { ArchiveBytes } from './store.js'
 import { VaultError } from './vault.js'
 
@@ -34,4 +39,28 @@ export async function sha256Of (bytes: ArchiveBytes): Promise<string> {
     pos += bytesRead
   }
   return hash.digest('hex')
+}
+
+/**
+ * Write a body of `size` announced bytes to a private temp file and open it; `close` removes it. More bytes
+ * than announced is a {@link VaultError}; on any failure the temp folder is removed.
+ */
+export async function spillToTempFile (body: Readable, size: number, name: string): Promise<{ handle: FileHandle, size: number, close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'license-exporter-object-'))
+  try {
+    let n = 0
+    await pipeline(body, async function * (src: AsyncIterable<Buffer>) {
+      for await (const c of src) {
+        n += c.length
+        if (n > size) throw new VaultError('io', `${name}: more bytes than announced`)
+        yield c
+      }
+    }, createWriteStream(join(dir, 'archive.zip'), { mode: 0o600 }))
+    const handle = await open(join(dir, 'archive.zip'), 'r')
+    const st = await handle.stat()
+    return { handle, size: st.size, close: async () => { await handle.close().catch(() => undefined); await rm(dir, { recursive: true, force: true }) } }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw err
+  }
 }

@@ -6,14 +6,10 @@
  * exporter). Objects are read whole into memory when small, else through a temp file.
  */
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { S3StoreConfig } from '../sources/ibm/store-schema.js'
+import { spillToTempFile } from './bytes.js'
 import { s3Client, storeError, type FileCredentials } from './s3-client.js'
 import type { ClusterSummary } from './listing.js'
 import { StoreError, type ArchiveMetadata, type OpenedArchive, type StoredArchive, type Vault, type VaultListing, type VaultSpec } from './store.js'
@@ -25,6 +21,9 @@ export const FULL_LISTING_MS = 60 * 60_000
 export const RELIST_WINDOW_MS = 3 * 86_400_000
 /** Most keys one listing holds (two years of hourly snapshots are 17,520): past it the listing fails. */
 export const MAX_LISTED_KEYS = 100_000
+
+/** Most cluster listings kept for incremental listing (a bucket may hold any number of unconfigured folders). */
+const MAX_LISTINGS = 10_000
 
 interface Listed { key: string, size: number, mtimeMs: number }
 
@@ -111,15 +110,22 @@ export class S3Vault implements Vault {
     const newest = last?.keys.reduce((m, k) => Math.max(m, archiveTime(k.key.slice(base.length)) ?? 0), 0) ?? 0
     if (last === undefined || newest === 0 || now - last.fullAtMs >= FULL_LISTING_MS || now < last.fullAtMs) {
       const keys = await this.#keys(base)
-      this.#listed.set(base, { keys, fullAtMs: now })
+      this.#remember(base, { keys, fullAtMs: now })
       return keys
     }
     const from = `${base}${archiveName(newest - RELIST_WINDOW_MS).replace(/\.zip$/, '')}`
     const recent = await this.#keys(base, { startAfter: from })
     const keys = [...last.keys.filter(k => k.key <= from), ...recent]
     if (keys.length > MAX_LISTED_KEYS) throw new StoreError('store_error', `bucket ${this.#cfg.bucket}: more than ${MAX_LISTED_KEYS} objects under ${base}; not listed`)
-    this.#listed.set(base, { keys, fullAtMs: last.fullAtMs })
+    this.#remember(base, { keys, fullAtMs: last.fullAtMs })
     return keys
+  }
+
+  /** Keep a cluster's listing, the most recently listed {@link MAX_LISTINGS} only (orphan folders come and go). */
+  #remember (base: string, entry: { keys: Listed[], fullAtMs: number }): void {
+    this.#listed.delete(base)
+    this.#listed.set(base, entry)
+    if (this.#listed.size > MAX_LISTINGS) this.#listed.delete(this.#listed.keys().next().value!)
   }
 
   #key (cluster: string, name: string): string { return `${this.#cfg.prefix}${cluster}/${name}` }
@@ -180,21 +186,10 @@ export class S3Vault implements Vault {
       return { size: n, mtimeMs, ino: 0, bytes: { buffer: Buffer.concat(chunks, n) }, close: async () => undefined }
     }
     // Big: through a private temp file, removed at close.
-    const dir = await mkdtemp(join(tmpdir(), 'license-exporter-object-'))
     try {
-      let n = 0
-      await pipeline(body, async function * (src: AsyncIterable<Buffer>) {
-        for await (const c of src) {
-          n += c.length
-          if (n > size) throw new VaultError('io', `${name}: more bytes than announced`)
-          yield c
-        }
-      }, createWriteStream(join(dir, 'archive.zip'), { mode: 0o600 }))
-      const handle = await open(join(dir, 'archive.zip'), 'r')
-      const st = await handle.stat()
-      return { size: st.size, mtimeMs, ino: 0, bytes: { handle, size: st.size }, close: async () => { await handle.close().catch(() => undefined); await rm(dir, { recursive: true, force: true }) } }
+      const spilled = await spillToTempFile(body, size, name)
+      return { size: spilled.size, mtimeMs, ino: 0, bytes: { handle: spilled.handle, size: spilled.size }, close: spilled.close }
     } catch (err) {
-      await rm(dir, { recursive: true, force: true })
       throw err instanceof VaultError ? err : storeError(err, this.#cfg.bucket)
     }
   }
