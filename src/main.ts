@@ -190,8 +190,7 @@ export async function main (argv: string[]): Promise<number | undefined> {
     return 2
   }
   const primaryText = values['evidence.primary'] ?? process.env.LICENSE_EXPORTER_EVIDENCE_PRIMARY ?? 'auto'
-  // A Map, not an object literal: `constructor` or `toString` must not resolve through a prototype.
-  const evidencePrimary = new Map<string, 'auto' | boolean>([['auto', 'auto'], ['true', true], ['false', false]]).get(primaryText)
+  const evidencePrimary = new Map<string, 'auto' | boolean>([['auto', 'auto'], ['true', true], ['false', false]]).get(primaryText) // a Map: no `constructor`
   if (evidencePrimary === undefined) {
     process.stderr.write(`--evidence.primary: expected auto, true or false, got "${primaryText}"\n`)
     return 2
